@@ -1,0 +1,19 @@
+import type { Config } from '../config.js';
+import type { Database } from './database.js';
+import { migrate } from './migrate.js';
+import { openPglite } from './pglite.js';
+import { connectPostgres } from './postgres.js';
+
+/** PostgreSQL when DATABASE_URL is set, embedded PGlite otherwise; migrated and ready. */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize'>): Promise<Database> {
+  const db = config.databaseUrl
+    ? connectPostgres(config.databaseUrl, config.poolSize)
+    : await openPglite(config.dataDir);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw err;
+  }
+  return db;
+}

@@ -1,0 +1,117 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+/** Every failure a client can see, with its HTTP status: the contract's code table. */
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  AUTH_FAILED: 401,
+  NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  USER_NOT_FOUND: 511,
+  USER_EXISTS: 512,
+  BUYER_NOT_FOUND: 512,
+  STORE_NOT_FOUND: 513,
+  STORE_EXISTS: 514,
+  BOOK_NOT_FOUND: 515,
+  BOOK_EXISTS: 516,
+  STOCK_TOO_LOW: 517,
+  INVALID_ORDER: 518,
+  INSUFFICIENT_FUNDS: 519,
+  ORDER_NOT_PAID: 520,
+  ORDER_CLOSED: 521,
+  ORDER_NOT_SHIPPED: 522,
+  ORDER_RECEIVED: 523,
+  ORDER_NOT_CANCELLABLE: 524,
+  ORDER_SHIPPED: 525,
+  ACCOUNT_BUSY: 526,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
+  BAD_REQUEST: 'malformed request',
+  AUTH_FAILED: 'authorization failed',
+  NOT_FOUND: 'no such endpoint',
+  PAYLOAD_TOO_LARGE: 'request body too large',
+  UNSUPPORTED_MEDIA_TYPE: 'unsupported content type',
+  USER_NOT_FOUND: 'user id does not exist',
+  USER_EXISTS: 'user id already exists',
+  BUYER_NOT_FOUND: 'user id does not exist',
+  STORE_NOT_FOUND: 'store id does not exist',
+  STORE_EXISTS: 'store id already exists',
+  BOOK_NOT_FOUND: 'book id does not exist',
+  BOOK_EXISTS: 'book id already exists',
+  STOCK_TOO_LOW: 'stock level too low',
+  INVALID_ORDER: 'invalid order',
+  INSUFFICIENT_FUNDS: 'not sufficient funds',
+  ORDER_NOT_PAID: 'order not paid yet',
+  ORDER_CLOSED: 'order already closed',
+  ORDER_NOT_SHIPPED: 'order not shipped yet',
+  ORDER_RECEIVED: 'order already received',
+  ORDER_NOT_CANCELLABLE: 'order cannot be cancelled',
+  ORDER_SHIPPED: 'order already shipped',
+  ACCOUNT_BUSY: 'account has open orders or a non-zero balance',
+  UNAVAILABLE: 'service unavailable',
+  INTERNAL: 'internal server error',
+};
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string = DEFAULT_MESSAGE[code],
+  ) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+export function fail(code: ErrorCode, message?: string): never {
+  throw new AppError(code, message);
+}
+
+/** Turns an Ajv error list into "field: problem", naming the field as the client wrote it. */
+function describeValidation(err: FastifyError): string {
+  const first = err.validation?.[0];
+  if (!first) return err.message;
+  const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const missing = (first.params as { missingProperty?: string }).missingProperty;
+  const field = [path, missing].filter(Boolean).join('.') || (err.validationContext ?? 'body');
+  if (missing) return `${field}: is required`;
+  return `${field}: ${first.message ?? 'is invalid'}`;
+}
+
+/** The one place errors become responses. Unexpected errors are logged and never described. */
+export function errorHandler(err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply): void {
+  if (err instanceof AppError) {
+    void reply.code(err.status).send({ message: err.message });
+    return;
+  }
+  const fastifyErr = err as FastifyError;
+  if (fastifyErr.validation) {
+    void reply.code(400).send({ message: describeValidation(fastifyErr) });
+    return;
+  }
+  const status = fastifyErr.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    // Fastify's own client errors: bad JSON, empty body, too large, bad content type.
+    void reply.code(status).send({ message: clientErrorMessage(fastifyErr) });
+    return;
+  }
+  request.log.error({ err }, 'unexpected error');
+  void reply.code(500).send({ message: DEFAULT_MESSAGE.INTERNAL, request_id: request.id });
+}
+
+function clientErrorMessage(err: FastifyError): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'body: must be a JSON object';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return DEFAULT_MESSAGE.PAYLOAD_TOO_LARGE;
+    default:
+      return err.message;
+  }
+}

@@ -1,0 +1,195 @@
+import type { Queryable } from '../db/database.js';
+import { ORDER_TRANSITIONS, type OrderAction, type OrderStatus } from '../domain/order-state.js';
+
+export interface NewOrder {
+  orderId: string;
+  buyerPk: number;
+  storeId: string;
+  totalPrice: number;
+  now: Date;
+  bookIds: readonly string[];
+  counts: readonly number[];
+  prices: readonly number[];
+}
+
+/** The order and all its lines, in one statement. */
+export async function insertOrder(q: Queryable, o: NewOrder): Promise<void> {
+  await q.query(
+    `WITH o AS (
+       INSERT INTO orders (order_id, buyer_pk, store_id, status, total_price, created_at)
+       VALUES ($1, $2, $3, 'unpaid', $4, $5) RETURNING order_id)
+     INSERT INTO order_lines (order_id, book_id, count, price)
+     SELECT o.order_id, l.book_id, l.count, l.price
+       FROM o, unnest($6::text[], $7::int[], $8::int8[]) AS l(book_id, count, price)`,
+    [o.orderId, o.buyerPk, o.storeId, o.totalPrice, o.now, o.bookIds, o.counts, o.prices],
+  );
+}
+
+/**
+ * unpaid → paid for the buyer's own order that is still within its payment window, and the
+ * buyer's balance debited by its total, in one statement. `total` is null when the order was
+ * not payable; `debited` is false when the balance was too low (the caller then rolls back).
+ */
+export async function payOrder(
+  q: Queryable,
+  orderId: string,
+  buyerPk: number,
+  now: Date,
+  createdAfter: Date,
+): Promise<{ total: number | null; debited: boolean }> {
+  const { rows } = await q.query<{ total: number | null; debited: boolean }>(
+    `WITH paid AS (
+       UPDATE orders SET status = 'paid', paid_at = $3
+        WHERE order_id = $1 AND buyer_pk = $2 AND status = 'unpaid' AND created_at > $4
+        RETURNING total_price),
+     debit AS (
+       UPDATE users SET balance = balance - paid.total_price
+         FROM paid
+        WHERE users.id = $2 AND users.balance >= paid.total_price
+        RETURNING users.id)
+     SELECT (SELECT total_price FROM paid) AS total, EXISTS (SELECT 1 FROM debit) AS debited`,
+    [orderId, buyerPk, now, createdAfter],
+  );
+  return rows[0] ?? { total: null, debited: false };
+}
+
+export interface LockedOrder {
+  order_id: string;
+  buyer_pk: number;
+  store_id: string;
+  seller_pk: number;
+  status: OrderStatus;
+  total_price: number;
+  created_at: Date;
+}
+
+/** Locks one order row for a state change, with what callers check before changing it. */
+export async function lockOrder(q: Queryable, orderId: string): Promise<LockedOrder | null> {
+  const { rows } = await q.query<LockedOrder>(
+    `SELECT o.order_id, o.buyer_pk, o.store_id, s.owner_pk AS seller_pk, o.status, o.total_price, o.created_at
+       FROM orders o JOIN stores s ON s.store_id = o.store_id
+      WHERE o.order_id = $1
+      FOR UPDATE OF o`,
+    [orderId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Applies a transition of the state machine to an order expected to be in state `from`. */
+export async function transitionOrder(
+  q: Queryable,
+  orderId: string,
+  action: OrderAction,
+  from: OrderStatus,
+  now: Date,
+  cancelReason: 'buyer' | 'timeout' | null = null,
+): Promise<boolean> {
+  const t = ORDER_TRANSITIONS[action];
+  if (!t.from.includes(from)) return false;
+  const { rowCount } = await q.query(
+    `UPDATE orders SET status = $3, ${t.stamp} = $4, cancel_reason = COALESCE($5, cancel_reason)
+      WHERE order_id = $1 AND status = $2`,
+    [orderId, from, t.to, now, cancelReason],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Cancels up to `limit` unpaid orders created at or before `deadline`. SKIP LOCKED lets several
+ * server processes sweep together, and the status guard makes each cancellation happen once.
+ */
+export async function cancelExpiredUnpaid(q: Queryable, deadline: Date, now: Date, limit: number): Promise<string[]> {
+  const { rows } = await q.query<{ order_id: string }>(
+    `UPDATE orders SET status = 'cancelled', cancel_reason = 'timeout', cancelled_at = $2
+      WHERE order_id IN (SELECT order_id FROM orders
+                          WHERE status = 'unpaid' AND created_at <= $1
+                          ORDER BY created_at LIMIT $3
+                          FOR UPDATE SKIP LOCKED)
+        AND status = 'unpaid'
+      RETURNING order_id`,
+    [deadline, now, limit],
+  );
+  return rows.map((r) => r.order_id);
+}
+
+export interface OrderFilter {
+  buyerPk?: number;
+  storeId?: string;
+  sellerPk?: number;
+  status?: OrderStatus;
+  limit: number;
+  offset: number;
+}
+
+interface OrderRow {
+  order_id: string;
+  buyer_id: string;
+  store_id: string;
+  status: OrderStatus;
+  cancel_reason: 'buyer' | 'timeout' | null;
+  total_price: number;
+  created_at: Date;
+  paid_at: Date | null;
+  shipped_at: Date | null;
+  received_at: Date | null;
+  cancelled_at: Date | null;
+}
+
+export interface OrderView extends Omit<OrderRow, 'created_at' | 'paid_at' | 'shipped_at' | 'received_at' | 'cancelled_at'> {
+  created_at: string;
+  paid_at: string | null;
+  shipped_at: string | null;
+  received_at: string | null;
+  cancelled_at: string | null;
+  books: { id: string; title: string | null; count: number; price: number }[];
+}
+
+const FILTER_SQL = `
+  FROM orders o
+ WHERE ($1::int8 IS NULL OR o.buyer_pk = $1)
+   AND ($2::text IS NULL OR o.store_id = $2)
+   AND ($3::int8 IS NULL OR o.store_id IN (SELECT store_id FROM stores WHERE owner_pk = $3))
+   AND ($4::text IS NULL OR o.status = $4)`;
+
+/** One page of orders, newest first, with their lines, and the number of all matches. */
+export async function listOrders(q: Queryable, f: OrderFilter): Promise<{ orders: OrderView[]; total: number }> {
+  const filter = [f.buyerPk ?? null, f.storeId ?? null, f.sellerPk ?? null, f.status ?? null];
+  const count = await q.query<{ n: number }>(`SELECT count(*)::int AS n ${FILTER_SQL}`, filter);
+  const total = count.rows[0]?.n ?? 0;
+  if (total === 0 || f.offset >= total) return { orders: [], total };
+  const page = await q.query<OrderRow>(
+    `SELECT o.order_id, u.user_id AS buyer_id, o.store_id, o.status, o.cancel_reason, o.total_price,
+            o.created_at, o.paid_at, o.shipped_at, o.received_at, o.cancelled_at
+       FROM (SELECT o.* ${FILTER_SQL} ORDER BY o.created_at DESC, o.order_id DESC LIMIT $5 OFFSET $6) o
+       JOIN users u ON u.id = o.buyer_pk
+      ORDER BY o.created_at DESC, o.order_id DESC`,
+    [...filter, f.limit, f.offset],
+  );
+  const ids = page.rows.map((r) => r.order_id);
+  const lines = await q.query<{ order_id: string; id: string; title: string | null; count: number; price: number }>(
+    `SELECT ol.order_id, ol.book_id AS id, b.title, ol.count, ol.price
+       FROM order_lines ol
+       JOIN orders o ON o.order_id = ol.order_id
+       LEFT JOIN books b ON b.store_id = o.store_id AND b.book_id = ol.book_id
+      WHERE ol.order_id = ANY($1::uuid[])
+      ORDER BY ol.order_id, ol.book_id`,
+    [ids],
+  );
+  const byOrder = new Map<string, OrderView['books']>();
+  for (const { order_id, ...line } of lines.rows) {
+    const list = byOrder.get(order_id) ?? [];
+    list.push(line);
+    byOrder.set(order_id, list);
+  }
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  const orders = page.rows.map((r) => ({
+    ...r,
+    created_at: r.created_at.toISOString(),
+    paid_at: iso(r.paid_at),
+    shipped_at: iso(r.shipped_at),
+    received_at: iso(r.received_at),
+    cancelled_at: iso(r.cancelled_at),
+    books: byOrder.get(r.order_id) ?? [],
+  }));
+  return { orders, total };
+}

@@ -1,0 +1,18 @@
+import { Type } from 'typebox';
+import { Id, Message, Password, responses } from './common.js';
+
+export const RegisterBody = Type.Object({ user_id: Id, password: Password });
+export const LoginBody = Type.Object({ user_id: Id, password: Password, terminal: Type.String({ maxLength: 255 }) });
+export const LogoutBody = Type.Object({ user_id: Id });
+export const PasswordBody = Type.Object({ user_id: Id, oldPassword: Password, newPassword: Password });
+
+export const authSchemas = {
+  register: { body: RegisterBody, response: responses(Message, [512]) },
+  unregister: { body: RegisterBody, response: responses(Message, [401, 526]) },
+  login: {
+    body: LoginBody,
+    response: responses(Type.Object({ message: Type.String(), token: Type.String() }), [401]),
+  },
+  logout: { body: LogoutBody, response: responses(Message, [401]) },
+  password: { body: PasswordBody, response: responses(Message, [401]) },
+};

@@ -1,0 +1,64 @@
+import { Type, type TSchema } from 'typebox';
+import { ORDER_STATUSES } from '../domain/order-state.js';
+
+/** Optional in the contract means "absent or null". */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
+
+/** Caller-chosen ids: 1–255 Unicode code points, no NUL (PostgreSQL text cannot hold it). */
+export const Id = Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000]*$' });
+export const Text = Type.String({ pattern: '^[^\\u0000]*$' });
+export const Password = Type.String({ maxLength: 1024 });
+
+/** A positive count: a JSON integer or, as the course spec types it, a string of digits. */
+export const Count = Type.Union([
+  Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+  Type.String({ pattern: '^0*[1-9][0-9]{0,8}$' }),
+]);
+
+export const MAX_MONEY = Number.MAX_SAFE_INTEGER;
+export const Money = Type.Integer({ minimum: -MAX_MONEY, maximum: MAX_MONEY });
+
+export const Message = Type.Object({ message: Type.String() });
+export const ErrorBody = Type.Object({ message: Type.String(), request_id: Type.Optional(Type.String()) });
+
+export const OrderStatus = Type.Union(ORDER_STATUSES.map((s) => Type.Literal(s)));
+
+export const Page = Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000 }));
+export const PageSize = Nullable(Type.Integer({ minimum: 1, maximum: 100 }));
+
+export const OrderBook = Type.Object({
+  id: Type.String(),
+  title: Type.Union([Type.String(), Type.Null()]),
+  count: Type.Integer(),
+  price: Type.Integer(),
+});
+
+export const Order = Type.Object({
+  order_id: Type.String(),
+  buyer_id: Type.String(),
+  store_id: Type.String(),
+  status: OrderStatus,
+  cancel_reason: Type.Union([Type.Literal('buyer'), Type.Literal('timeout'), Type.Null()]),
+  total_price: Type.Integer(),
+  created_at: Type.String({ format: 'date-time' }),
+  paid_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  shipped_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  received_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  cancelled_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  books: Type.Array(OrderBook),
+});
+
+export const OrderPage = Type.Object({
+  message: Type.String(),
+  orders: Type.Array(Order),
+  total: Type.Integer(),
+  page: Type.Integer(),
+  page_size: Type.Integer(),
+});
+
+/** Responses of every endpoint: 200 with its body, and each listed error status with {message}. */
+export function responses(ok: TSchema, errorStatuses: readonly number[]): Record<number, TSchema> {
+  const out: Record<number, TSchema> = { 200: ok, 400: ErrorBody, 500: ErrorBody };
+  for (const status of errorStatuses) out[status] = ErrorBody;
+  return out;
+}
