@@ -26,9 +26,11 @@ export async function insertOrder(q: Queryable, o: NewOrder): Promise<void> {
 }
 
 /**
- * unpaid → paid for the buyer's own order that is still within its payment window, and the
- * buyer's balance debited by its total, in one statement. `total` is null when the order was
- * not payable; `debited` is false when the balance was too low (the caller then rolls back).
+ * unpaid → paid for the buyer's own order that is still within its payment window, with the
+ * buyer's balance debited by its total — one statement, so all of it happens or none of it:
+ * the order row is locked first (order before balance, the fixed lock order), the debit is
+ * guarded by `balance >= total`, and the status change by `status = 'unpaid'` and by the debit.
+ * `total` is null when the order was not payable; `paid` is false when the balance was too low.
  */
 export async function payOrder(
   q: Queryable,
@@ -36,21 +38,26 @@ export async function payOrder(
   buyerPk: number,
   now: Date,
   createdAfter: Date,
-): Promise<{ total: number | null; debited: boolean }> {
-  const { rows } = await q.query<{ total: number | null; debited: boolean }>(
-    `WITH paid AS (
-       UPDATE orders SET status = 'paid', paid_at = $3
+): Promise<{ total: number | null; paid: boolean }> {
+  const { rows } = await q.query<{ total: number | null; paid: boolean }>(
+    `WITH payable AS (
+       SELECT order_id, total_price FROM orders
         WHERE order_id = $1 AND buyer_pk = $2 AND status = 'unpaid' AND created_at > $4
-        RETURNING total_price),
+        FOR UPDATE),
      debit AS (
-       UPDATE users SET balance = balance - paid.total_price
-         FROM paid
-        WHERE users.id = $2 AND users.balance >= paid.total_price
-        RETURNING users.id)
-     SELECT (SELECT total_price FROM paid) AS total, EXISTS (SELECT 1 FROM debit) AS debited`,
+       UPDATE users SET balance = users.balance - payable.total_price
+         FROM payable
+        WHERE users.id = $2 AND users.balance >= payable.total_price
+        RETURNING payable.order_id),
+     paid AS (
+       UPDATE orders SET status = 'paid', paid_at = $3
+         FROM debit
+        WHERE orders.order_id = debit.order_id AND orders.status = 'unpaid'
+        RETURNING orders.order_id)
+     SELECT (SELECT total_price FROM payable) AS total, EXISTS (SELECT 1 FROM paid) AS paid`,
     [orderId, buyerPk, now, createdAfter],
   );
-  return rows[0] ?? { total: null, debited: false };
+  return rows[0] ?? { total: null, paid: false };
 }
 
 export interface LockedOrder {

@@ -76,12 +76,10 @@ export function createOrderService(
   async function payOrder(userId: string, password: string, orderId: string): Promise<void> {
     const user = await accounts.authenticateByPassword(userId, password, 'BUYER_NOT_FOUND');
     if (!isUuid(orderId)) fail('INVALID_ORDER');
-    await db.transaction(async (tx) => {
-      const now = clock.now();
-      const result = await orders.payOrder(tx, orderId, user.id, now, deadlineFor(now));
-      if (result.total === null) fail('INVALID_ORDER');
-      if (!result.debited) fail('INSUFFICIENT_FUNDS');
-    });
+    const now = clock.now();
+    const result = await orders.payOrder(db, orderId, user.id, now, deadlineFor(now));
+    if (result.total === null) fail('INVALID_ORDER');
+    if (!result.paid) fail('INSUFFICIENT_FUNDS');
   }
 
   /**
