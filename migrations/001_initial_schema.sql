@@ -74,7 +74,7 @@ CREATE TABLE orders (
   store_id      text NOT NULL REFERENCES stores (store_id),
   status        text NOT NULL CHECK (status IN ('unpaid', 'paid', 'shipped', 'received', 'cancelled')),
   cancel_reason text CHECK (cancel_reason IN ('buyer', 'timeout')),
-  total_price   bigint NOT NULL CHECK (total_price >= 0),
+  total_price   bigint NOT NULL CHECK (total_price BETWEEN 0 AND 9007199254740991),
   created_at    timestamptz NOT NULL,
   paid_at       timestamptz,
   shipped_at    timestamptz,

@@ -67,27 +67,6 @@ export async function changeStock(q: Queryable, storeId: string, bookId: string,
   return row.stock_level + delta < 0 ? 'too-low' : 'too-high';
 }
 
-/**
- * Takes `counts[i]` copies of `bookIds[i]` for every line at once, each guarded by
- * `stock_level >= count`. Returns the lines it could take, with their prices; the caller
- * rolls back unless all were taken. Ids arrive sorted, so rows are locked in a fixed order.
- */
-export async function reserveStock(
-  q: Queryable,
-  storeId: string,
-  bookIds: readonly string[],
-  counts: readonly number[],
-): Promise<{ book_id: string; price: number }[]> {
-  const { rows } = await q.query<{ book_id: string; price: number }>(
-    `UPDATE listings l SET stock_level = l.stock_level - r.count
-       FROM unnest($2::text[], $3::int[]) AS r(book_id, count)
-      WHERE l.store_id = $1 AND l.book_id = r.book_id AND l.stock_level >= r.count
-      RETURNING l.book_id, l.price`,
-    [storeId, bookIds, counts],
-  );
-  return rows;
-}
-
 /** Stock levels of the given books in a store (missing ids are absent from the result). */
 export async function findStockLevels(q: Queryable, storeId: string, bookIds: readonly string[]): Promise<Map<string, number>> {
   const { rows } = await q.query<{ book_id: string; stock_level: number }>(

@@ -5,24 +5,49 @@ export interface NewOrder {
   orderId: string;
   buyerPk: number;
   storeId: string;
-  totalPrice: number;
   now: Date;
+  /** Distinct, sorted: rows are locked in this order. */
   bookIds: readonly string[];
   counts: readonly number[];
-  prices: readonly number[];
 }
 
-/** The order and all its lines, in one statement. */
-export async function insertOrder(q: Queryable, o: NewOrder): Promise<void> {
-  await q.query(
-    `WITH o AS (
+/**
+ * Reserves stock for every line and creates the unpaid order with its lines, in one statement:
+ * all of it or none of it. The listings are locked first (in book id order) and checked
+ * together; only when every line has enough stock are they decremented (each guarded by
+ * `stock_level >= count`) and the order written, its total from the locked prices.
+ * Returns whether the order was created.
+ */
+export async function placeOrder(q: Queryable, o: NewOrder): Promise<boolean> {
+  const { rows } = await q.query<{ created: boolean }>(
+    `WITH wanted AS (
+       SELECT w.book_id, w.count FROM unnest($4::text[], $5::int[]) AS w(book_id, count)),
+     locked AS (
+       SELECT l.book_id, l.price, l.stock_level, w.count
+         FROM listings l JOIN wanted w ON w.book_id = l.book_id
+        WHERE l.store_id = $3
+        ORDER BY l.book_id
+        FOR UPDATE OF l),
+     verdict AS (
+       SELECT count(*) = cardinality($4::text[]) AND coalesce(bool_and(stock_level >= count), false) AS ok
+         FROM locked),
+     taken AS (
+       UPDATE listings l SET stock_level = l.stock_level - k.count
+         FROM locked k, verdict v
+        WHERE v.ok AND l.store_id = $3 AND l.book_id = k.book_id AND l.stock_level >= k.count
+        RETURNING l.book_id, k.price, k.count),
+     created AS (
        INSERT INTO orders (order_id, buyer_pk, store_id, status, total_price, created_at)
-       VALUES ($1, $2, $3, 'unpaid', $4, $5) RETURNING order_id)
-     INSERT INTO order_lines (order_id, book_id, count, price)
-     SELECT o.order_id, l.book_id, l.count, l.price
-       FROM o, unnest($6::text[], $7::int[], $8::int8[]) AS l(book_id, count, price)`,
-    [o.orderId, o.buyerPk, o.storeId, o.totalPrice, o.now, o.bookIds, o.counts, o.prices],
+       SELECT $1, $2, $3, 'unpaid', sum(t.price * t.count), $6 FROM taken t
+       HAVING count(*) = cardinality($4::text[])
+       RETURNING order_id),
+     lines AS (
+       INSERT INTO order_lines (order_id, book_id, count, price)
+       SELECT c.order_id, t.book_id, t.count, t.price FROM created c, taken t)
+     SELECT EXISTS (SELECT 1 FROM created) AS created`,
+    [o.orderId, o.buyerPk, o.storeId, o.bookIds, o.counts, o.now],
   );
+  return rows[0]?.created ?? false;
 }
 
 /**

@@ -4,7 +4,7 @@ import * as books from '../repositories/books-repository.js';
 import * as orders from '../repositories/orders-repository.js';
 import type { LockedOrder } from '../repositories/orders-repository.js';
 import * as users from '../repositories/users-repository.js';
-import type { Queryable } from '../db/database.js';
+import { sqlState, type Queryable } from '../db/database.js';
 import type { AccountService } from './account-service.js';
 import { isUuid, type ServiceContext } from './context.js';
 import type { createStoreService } from './store-service.js';
@@ -19,8 +19,6 @@ export interface OrderQuery {
   page?: number | null;
   page_size?: number | null;
 }
-
-const MAX_ORDER_VALUE = Number.MAX_SAFE_INTEGER;
 
 /** Same book twice in one order adds up; lines sorted by id so stock rows lock in a fixed order. */
 export function mergeLines(lines: readonly OrderLineInput[]): { ids: string[]; counts: number[] } {
@@ -47,15 +45,15 @@ export function createOrderService(
     const { userPk } = await accounts.authenticateByToken(userId, token, 'BUYER_NOT_FOUND');
     const { ids, counts } = mergeLines(lines);
     const orderId = ctx.ids.newId();
-    await db.transaction(async (tx) => {
-      const taken = await books.reserveStock(tx, storeId, ids, counts);
-      if (taken.length !== ids.length) await explainReservationFailure(tx, storeId, ids);
-      const priceOf = new Map(taken.map((t) => [t.book_id, t.price]));
-      const prices = ids.map((id) => priceOf.get(id)!);
-      const total = prices.reduce((sum, price, i) => sum + price * counts[i]!, 0);
-      if (total > MAX_ORDER_VALUE) fail('BAD_REQUEST', 'books: order total too large');
-      await orders.insertOrder(tx, { orderId, buyerPk: userPk, storeId, totalPrice: total, now: clock.now(), bookIds: ids, counts, prices });
-    });
+    let created: boolean;
+    try {
+      created = await orders.placeOrder(db, { orderId, buyerPk: userPk, storeId, now: clock.now(), bookIds: ids, counts });
+    } catch (err) {
+      // The total is out of range (total_price check, or bigint overflow).
+      if (sqlState(err) === '23514' || sqlState(err) === '22003') fail('BAD_REQUEST', 'books: order total too large');
+      throw err;
+    }
+    if (!created) await explainReservationFailure(db, storeId, ids);
     return orderId;
   }
 
