@@ -26,9 +26,16 @@ export const DB_KIND = process.env.DATABASE_URL ? 'postgres' : 'pglite';
  * A real HTTP server on a free port, on a fresh database of its own: a new PostgreSQL database
  * created on the DATABASE_URL server (dropped at close), or an in-memory PGlite.
  */
-export async function startServer(options: Partial<Pick<Config, 'orderTimeoutS' | 'tokenTtlS'>> = {}): Promise<TestServer> {
-  const { db, drop } = await freshDatabase();
-  const clock = new ManualClock();
+export async function startServer(
+  options: Partial<Pick<Config, 'orderTimeoutS' | 'tokenTtlS' | 'secret'>> & {
+    /** Share another test server's database (and clock), as a second server process would. */
+    sharing?: TestServer;
+  } = {},
+): Promise<TestServer> {
+  const { db, drop } = options.sharing
+    ? { db: options.sharing.db, drop: async () => {} }
+    : await freshDatabase();
+  const clock = options.sharing?.clock ?? new ManualClock();
   const config: Config = {
     port: 0,
     host: '127.0.0.1',
@@ -36,7 +43,7 @@ export async function startServer(options: Partial<Pick<Config, 'orderTimeoutS' 
     dataDir: '',
     orderTimeoutS: options.orderTimeoutS ?? 900,
     tokenTtlS: options.tokenTtlS ?? 3600,
-    secret: randomBytes(32),
+    secret: options.secret ?? randomBytes(32),
     scryptLogN: 10, // fast hashing keeps the suite quick; production default is 15
     poolSize: 10,
     logLevel: 'silent',
@@ -51,7 +58,7 @@ export async function startServer(options: Partial<Pick<Config, 'orderTimeoutS' 
     db,
     async close() {
       await server.close();
-      await db.close();
+      if (!options.sharing) await db.close();
       await drop();
     },
   };
