@@ -3,6 +3,10 @@ import { Pool } from 'undici';
 /** Status reported for a request that got no HTTP response (refused, reset, timed out). */
 export const NO_RESPONSE = 0;
 
+export function statusLabel(status: number): string {
+  return status === NO_RESPONSE ? 'no-response' : String(status);
+}
+
 export type Headers = Record<string, string>;
 
 export const JSON_HEADERS: Headers = { 'content-type': 'application/json' };

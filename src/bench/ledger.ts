@@ -1,4 +1,4 @@
-import { NO_RESPONSE } from './client.js';
+import { NO_RESPONSE, statusLabel } from './client.js';
 import type { World } from './setup.js';
 import type { PendingOrder } from './workload.js';
 
@@ -12,10 +12,6 @@ export interface OrderRecord {
 /** True for a status the API never uses for a business outcome: 500–510, 527+ or no response. */
 export function isServerError(status: number): boolean {
   return status === NO_RESPONSE || (status >= 500 && status <= 510) || status >= 527;
-}
-
-export function statusLabel(status: number): string {
-  return status === NO_RESPONSE ? 'no-response' : String(status);
 }
 
 /**
@@ -34,6 +30,8 @@ export class Ledger {
   readonly unexpected = new Map<string, number>();
   /** Requests that got no reply: the server may or may not have applied them. */
   indeterminate = 0;
+  /** Replies that were 5xx outside the API's 511–526 business codes, or missing. */
+  serverErrors = 0;
 
   constructor(readonly world: World) {
     this.sold = world.stores.map((s) => new Float64Array(s.books.length));
@@ -99,6 +97,7 @@ export class Ledger {
 
   private note(key: string, status: number): void {
     if (status === NO_RESPONSE) this.indeterminate += 1;
+    if (isServerError(status)) this.serverErrors += 1;
     this.unexpected.set(key, (this.unexpected.get(key) ?? 0) + 1);
   }
 }

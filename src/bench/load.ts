@@ -1,10 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import { JSON_HEADERS, type HttpClient } from './client.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { JSON_HEADERS, NO_RESPONSE, type HttpClient } from './client.js';
 import type { Ledger } from './ledger.js';
 import { Rng } from './rng.js';
 import type { World } from './setup.js';
 import { ADD_FUNDS, NEW_ORDER, PAYMENT, type Recorder } from './stats.js';
 import { OrderPicker, PendingOrder, addFundsBody, newOrderBody, paymentBody } from './workload.js';
+
+const NO_RESPONSE_PAUSE_MS = 50;
 
 export type Mode = 'closed' | 'open';
 
@@ -66,12 +69,15 @@ class Transactions {
     this.addFundsPath = http.path('/buyer/add_funds');
   }
 
-  /** `scheduledAt` is the open loop's intended start; NaN means "now" (closed loop). */
-  async run(client: SimClient, scheduledAt: number): Promise<void> {
+  /**
+   * `scheduledAt` is the open loop's intended start; NaN means "now" (closed loop).
+   * Resolves to the last status received, NO_RESPONSE if the server could not be reached.
+   */
+  async run(client: SimClient, scheduledAt: number): Promise<number> {
     const buyerIdx = client.nextBuyer();
     const order = client.order;
     client.picker.next(order);
-    if (this.ledger.balance[buyerIdx]! < order.total) await this.topUp(buyerIdx);
+    if (this.ledger.balance[buyerIdx]! < order.total) await this.topUp(buyerIdx, order.total);
     const buyer = this.world.buyers[buyerIdx]!;
     const body = newOrderBody(buyer, this.world.stores[order.store]!, order);
     this.ledger.reserve(order);
@@ -85,7 +91,7 @@ class Transactions {
       if (status === 200) this.ledger.malformedReply('new_order 200 without order_id');
       else this.ledger.orderRejected(order, status);
       this.recorder.transactionDone(false, start, t1);
-      return;
+      return status;
     }
     const record = this.ledger.orderPlaced(orderId, buyerIdx, order);
     const payBody = paymentBody(buyer, orderId, this.world.passwordJson);
@@ -95,15 +101,17 @@ class Transactions {
     if (payStatus === 200) this.ledger.orderPaid(record);
     else this.ledger.paymentRejected(record, payStatus);
     this.recorder.transactionDone(payStatus === 200, start, t2);
+    return payStatus;
   }
 
-  /** Adds another `funds` so that long runs never hit 519 by design. */
-  private async topUp(buyerIdx: number): Promise<void> {
-    const body = addFundsBody(this.world.buyers[buyerIdx]!, this.world.funds, this.world.passwordJson);
+  /** Adds at least another `funds` (and never too little for `needed`), so orders never hit 519 by design. */
+  private async topUp(buyerIdx: number, needed: number): Promise<void> {
+    const amount = Math.max(this.world.funds, Math.ceil(needed - this.ledger.balance[buyerIdx]!));
+    const body = addFundsBody(this.world.buyers[buyerIdx]!, amount, this.world.passwordJson);
     const t0 = performance.now();
     const status = await this.http.postStatus(this.addFundsPath, body, JSON_HEADERS);
     this.recorder.response(ADD_FUNDS, status, t0, performance.now());
-    this.ledger.fundsAdded(buyerIdx, this.world.funds, status);
+    this.ledger.fundsAdded(buyerIdx, amount, status);
   }
 }
 
@@ -116,7 +124,10 @@ function makeClients(world: World, plan: LoadPlan): SimClient[] {
 
 async function closedLoop(clients: SimClient[], txns: Transactions, stopAt: number): Promise<void> {
   await Promise.all(clients.map(async (client) => {
-    while (performance.now() < stopAt) await txns.run(client, Number.NaN);
+    while (performance.now() < stopAt) {
+      // Without a pause, a client facing a dead server would spin on instant connection errors.
+      if ((await txns.run(client, Number.NaN)) === NO_RESPONSE) await delay(NO_RESPONSE_PAUSE_MS);
+    }
   }));
 }
 
@@ -125,46 +136,69 @@ async function closedLoop(clients: SimClient[], txns: Transactions, stopAt: numb
  * client is busy the start waits in a queue, and its latency still counts from the scheduled
  * time, so a slow server cannot hide its stalls (no coordinated omission).
  */
-function openLoop(clients: SimClient[], txns: Transactions, plan: LoadPlan, startAt: number, stopAt: number): Promise<number> {
-  const interval = 1000 / plan.rate;
-  const idle = clients.slice();
-  const queue: number[] = [];
-  let queueHead = 0;
-  let issued = 0;
-  let inFlight = 0;
-  let stopped = false;
-  return new Promise((resolve) => {
-    const finish = (): void => resolve(queue.length - queueHead);
-    const launch = (client: SimClient, scheduledAt: number): void => {
-      inFlight += 1;
-      void txns.run(client, scheduledAt).finally(() => {
-        inFlight -= 1;
-        if (!stopped && queueHead < queue.length) launch(client, queue[queueHead++]!);
-        else idle.push(client);
-        if (stopped && inFlight === 0) finish();
-      });
-    };
-    const tick = (): void => {
-      const now = performance.now();
-      if (now >= stopAt) {
-        stopped = true;
-        if (inFlight === 0) finish();
-        return;
-      }
-      for (let due = startAt + issued * interval; due <= now; due = startAt + issued * interval) {
-        issued += 1;
-        const client = idle.pop();
-        if (client) launch(client, due);
-        else queue.push(due);
-      }
-      if (queueHead > 4096 && queueHead * 2 > queue.length) {
-        queue.splice(0, queueHead);
-        queueHead = 0;
-      }
-      setTimeout(tick, Math.max(1, startAt + issued * interval - now));
-    };
-    tick();
-  });
+class OpenLoop {
+  private readonly interval: number;
+  private readonly idle: SimClient[];
+  /** Scheduled start times waiting for a free client, consumed from `head`. */
+  private queue: number[] = [];
+  private head = 0;
+  private issued = 0;
+  private inFlight = 0;
+  private stopped = false;
+  private resolveDone: (unsent: number) => void = () => {};
+
+  constructor(
+    clients: SimClient[],
+    private readonly txns: Transactions,
+    rate: number,
+    private readonly startAt: number,
+    private readonly stopAt: number,
+  ) {
+    this.interval = 1000 / rate;
+    this.idle = clients.slice();
+  }
+
+  /** Resolves, once in-flight transactions have finished, to the number never started. */
+  run(): Promise<number> {
+    return new Promise((resolve) => {
+      this.resolveDone = resolve;
+      this.tick();
+    });
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    if (now >= this.stopAt) {
+      this.stopped = true;
+      if (this.inFlight === 0) this.resolveDone(this.queue.length - this.head);
+      return;
+    }
+    for (let due = this.nextDue(); due <= now; due = this.nextDue()) {
+      this.issued += 1;
+      const client = this.idle.pop();
+      if (client) this.launch(client, due);
+      else this.queue.push(due);
+    }
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    setTimeout(() => this.tick(), Math.max(1, this.nextDue() - now));
+  }
+
+  private nextDue(): number {
+    return this.startAt + this.issued * this.interval;
+  }
+
+  private launch(client: SimClient, scheduledAt: number): void {
+    this.inFlight += 1;
+    void this.txns.run(client, scheduledAt).finally(() => {
+      this.inFlight -= 1;
+      if (!this.stopped && this.head < this.queue.length) this.launch(client, this.queue[this.head++]!);
+      else this.idle.push(client);
+      if (this.stopped && this.inFlight === 0) this.resolveDone(this.queue.length - this.head);
+    });
+  }
 }
 
 /** Runs warm-up then the measured phase; returns after in-flight transactions have drained. */
@@ -191,7 +225,7 @@ export async function runLoad(
   try {
     let unsent = 0;
     if (plan.mode === 'closed') await closedLoop(clients, txns, recorder.windowEnd);
-    else unsent = await openLoop(clients, txns, plan, startAt, recorder.windowEnd);
+    else unsent = await new OpenLoop(clients, txns, plan.rate, startAt, recorder.windowEnd).run();
     const offered = plan.mode === 'open' ? Math.round((plan.rate * plan.durationMs) / 1000) : null;
     return { measuredS: plan.durationMs / 1000, offered, unsent };
   } finally {

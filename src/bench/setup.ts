@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { BookInfo } from './catalogue.js';
-import { replyMessage, type Headers, type HttpClient, type JsonReply } from './client.js';
+import { replyMessage, statusLabel, type Headers, type HttpClient, type JsonReply } from './client.js';
 import { mapLimit } from './parallel.js';
 import type { Rng } from './rng.js';
 
@@ -53,7 +54,7 @@ export class SetupError extends Error {}
 function expectOk(reply: JsonReply, what: string): JsonReply {
   if (reply.status !== 200) {
     const why = replyMessage(reply);
-    throw new SetupError(`${what}: expected 200, got ${reply.status}${why ? ` (${why})` : ''}`);
+    throw new SetupError(`${what}: expected 200, got ${statusLabel(reply.status)}${why ? ` (${why})` : ''}`);
   }
   return reply;
 }
@@ -136,12 +137,19 @@ export async function setupWorld(
 ): Promise<World> {
   const runId = newRunId();
   const ctx: SetupContext = { http, plan, runId, password: `pw-${runId}`, terminal: `terminal-${runId}` };
+  let since = performance.now();
+  const took = (): string => {
+    const now = performance.now();
+    const seconds = ((now - since) / 1000).toFixed(1);
+    since = now;
+    return `in ${seconds} s`;
+  };
   const sellers = await createSellers(ctx);
-  log(`registered ${sellers.length} sellers`);
+  log(`registered ${sellers.length} sellers ${took()}`);
   const stores = await createStores(ctx, sellers, catalogue, rng);
-  log(`created ${stores.length} stores with ${stores[0]?.books.length ?? 0} books each`);
+  log(`created ${stores.length} stores with ${stores[0]?.books.length ?? 0} books each ${took()}`);
   const buyers = await createBuyers(ctx);
-  log(`registered and funded ${buyers.length} buyers`);
+  log(`registered and funded ${buyers.length} buyers ${took()}`);
   return {
     runId,
     password: ctx.password,
