@@ -7,6 +7,10 @@ import type { Database } from './db/database.js';
 import { AppError, errorHandler } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { buyerRoutes } from './routes/buyer.js';
+import { loggerOptions } from './observability/logging.js';
+import { countTimeoutCancellations, createMetrics } from './observability/metrics.js';
+import { registerObservability } from './observability/plugin.js';
+import { registerOpenApi } from './openapi/plugin.js';
 import { healthRoutes } from './routes/health.js';
 import { sellerRoutes } from './routes/seller.js';
 import { indexBook } from './search/index-book.js';
@@ -35,11 +39,8 @@ const BODY_LIMIT = 32 * 1024 * 1024; // add_book may carry several MB of base64 
 /** Builds the HTTP application and its services; does not listen. */
 export async function buildApp({ config, db, clock, logger = true }: AppOptions): Promise<App> {
   const server = Fastify({
-    logger: logger && {
-      level: config.logLevel,
-      redact: { paths: ['req.headers.token', 'req.headers.authorization', '*.password'], censor: '[redacted]' },
-      ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
-    },
+    // JSON lines with reqId, token header and password fields redacted; pino-pretty on a terminal.
+    logger: logger && loggerOptions(config.logLevel),
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
@@ -67,13 +68,17 @@ export async function buildApp({ config, db, clock, logger = true }: AppOptions)
   };
   const accounts = createAccountService(ctx);
   const stores = createStoreService(ctx, accounts, indexBook);
-  const orders = createOrderService(ctx, accounts, stores);
+  const metrics = createMetrics();
+  const orders = countTimeoutCancellations(createOrderService(ctx, accounts, stores), metrics);
 
   server.setErrorHandler(errorHandler);
   server.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ message: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
   });
 
+  // Before the routes: their hooks and onRoute listeners must see every route.
+  await registerOpenApi(server);
+  await registerObservability(server, { db, metrics });
   await server.register(healthRoutes, { db });
   await server.register(authRoutes, { accounts });
   await server.register(sellerRoutes, { stores, orders });

@@ -1,0 +1,168 @@
+import type { TSchema } from 'typebox';
+import { ErrorBody, Message, Order, OrderBook, OrderPage } from '../schemas/common.js';
+import { BookInfo } from '../schemas/seller.js';
+
+/**
+ * Post-processing of the document @fastify/swagger generates from the route schemas: it adds
+ * what the schemas cannot say (which routes take the `token` header, what each status code means,
+ * grouping, the 413 every body-carrying route can answer) and names the shared schemas as
+ * components. It never invents a schema: components are the TypeBox declarations themselves.
+ */
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+
+/** Routes that authenticate with the `token` header (API.md's [token] marker). */
+export const TOKEN_ROUTES: ReadonlySet<string> = new Set([
+  '/auth/logout',
+  '/seller/create_store',
+  '/seller/add_book',
+  '/seller/add_stock_level',
+  '/seller/send_books',
+  '/seller/query_order',
+  '/buyer/new_order',
+  '/buyer/receive_books',
+]);
+
+/** What each status code means (the contract's code table). */
+export const STATUS_MEANINGS: Readonly<Record<string, string>> = {
+  '200': 'Success',
+  '400': 'Malformed request: not a JSON object, a required field missing, a wrong type or a value out of range (the message names the field)',
+  '401': 'Authorization failed: wrong password, missing/invalid/expired token, token of another user, or another seller’s store',
+  '413': 'Request body too large',
+  '500': 'Unexpected server error (logged with the request id; the request had no effect)',
+  '503': 'Service unavailable: the database does not answer',
+  '511': 'User id does not exist',
+  '512': 'User id already exists (register); buyer user id does not exist (buyer endpoints)',
+  '513': 'Store id does not exist',
+  '514': 'Store id already exists',
+  '515': 'Book id does not exist in that store',
+  '516': 'Book id already exists in that store',
+  '517': 'Stock level too low',
+  '518': 'Invalid order: no such order, not this user’s, or not in a state this call accepts',
+  '519': 'Not sufficient funds',
+  '520': 'Order not paid yet (cannot be shipped)',
+  '521': 'Order already closed (cancelled by the buyer or by the timeout)',
+  '522': 'Order not shipped yet (cannot be received)',
+  '523': 'Order already received',
+  '524': 'Order cannot be cancelled (already shipped or received)',
+  '525': 'Order already shipped',
+  '526': 'Account cannot be removed: it still has open orders or a non-zero balance',
+};
+
+const TAGS = [
+  { name: 'auth', description: 'Accounts and login tokens' },
+  { name: 'seller', description: 'Stores, books, stock and shipping' },
+  { name: 'buyer', description: 'Funds, orders, payment and receipt' },
+  { name: 'search', description: 'Full-text book search' },
+  { name: 'service', description: 'Health, readiness, metrics and this document' },
+];
+
+const DESCRIPTION = [
+  'HTTP JSON API of the Bookstore backend.',
+  '',
+  '* The HTTP status code is the result code; every response body is a JSON object with a `message` (`"ok"` on success).',
+  '* Money is an integer number of cents: balances, `add_value`, `price`, totals.',
+  '* Endpoints marked with a lock take the login token (from `/auth/login`) in the `token` header; use **Authorize** to set it once.',
+  '* Counts accept an integer or a string of digits; optional fields may be absent or `null`; unknown fields are ignored.',
+].join('\n');
+
+/** Schemas every reader meets again and again, shown once under components/schemas. */
+export const NAMED_SCHEMAS: Readonly<Record<string, TSchema>> = { OrderPage, Order, OrderBook, BookInfo, ErrorBody, Message };
+
+const COMPONENT_REF = '#/components/schemas/';
+
+export interface DocumentInfo {
+  version: string;
+}
+
+export function refineDocument(doc: JsonObject, info: DocumentInfo): JsonObject {
+  const components = asObject((doc.components ??= {}));
+  const schemas = asObject((components.schemas ??= {}));
+  const named = Object.entries(NAMED_SCHEMAS).map(([name, schema]) => [name, normalize(schema as unknown as Json)] as const);
+  for (const [name, schema] of named) {
+    schemas[name] = replaceNamed(schema, named, name) as Json;
+  }
+  components.securitySchemes = {
+    token: { type: 'apiKey', in: 'header', name: 'token', description: 'The token returned by POST /auth/login' },
+  };
+
+  const paths = asObject(doc.paths ?? {});
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [method, op] of Object.entries(asObject(item))) {
+      refineOperation(asObject(op), method, path);
+    }
+    paths[path] = replaceNamed(item, named, null);
+  }
+
+  return {
+    openapi: doc.openapi ?? '3.1.0',
+    info: { title: 'Bookstore API', version: info.version, description: DESCRIPTION },
+    tags: TAGS,
+    paths: sortKeys(paths),
+    components: { schemas: sortKeys(schemas), securitySchemes: components.securitySchemes },
+  };
+}
+
+function refineOperation(op: JsonObject, method: string, path: string): void {
+  const segments = path.split('/').filter(Boolean);
+  const tag = segments.length > 1 ? segments[0]! : 'service';
+  op.tags = [tag];
+  op.operationId = [method, ...segments].join('_').replace(/[^A-Za-z0-9_]/g, '_');
+  if (TOKEN_ROUTES.has(path)) op.security = [{ token: [] }];
+
+  const responses = asObject((op.responses ??= {}));
+  if (op.requestBody !== undefined && responses['413'] === undefined) {
+    // The body limit applies before any route runs, so every body-carrying route can answer it.
+    responses['413'] = { description: '', content: { 'application/json': { schema: ErrorBody as unknown as Json } } };
+  }
+  for (const [status, response] of Object.entries(responses)) {
+    const r = asObject(response);
+    if (!r.description || r.description === 'Default Response') r.description = STATUS_MEANINGS[status] ?? `Status ${status}`;
+  }
+  op.responses = sortKeys(responses);
+}
+
+/** The JSON form of a schema as the generator emits it (OpenAPI 3.1 / swagger-ui: const → enum). */
+function normalize(value: Json): Json {
+  if (Array.isArray(value)) return value.map(normalize);
+  if (value === null || typeof value !== 'object') return value;
+  const out: JsonObject = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key === 'const') out.enum = [normalize(v)];
+    else if (key !== '$id' && key !== '$schema') out[key] = normalize(v);
+  }
+  return out;
+}
+
+/** Replaces every occurrence of a named schema by a $ref to its component (not at `self`'s root). */
+function replaceNamed(value: Json, named: readonly (readonly [string, Json])[], self: string | null): Json {
+  if (Array.isArray(value)) return value.map((v) => replaceNamed(v, named, null));
+  if (value === null || typeof value !== 'object') return value;
+  for (const [name, schema] of named) {
+    if (name !== self && deepEqual(value, schema)) return { $ref: COMPONENT_REF + name };
+  }
+  const out: JsonObject = {};
+  for (const [key, v] of Object.entries(value)) out[key] = replaceNamed(v, named, null);
+  return out;
+}
+
+function deepEqual(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]!));
+  const ao = a as JsonObject;
+  const bo = b as JsonObject;
+  const keys = Object.keys(ao);
+  return keys.length === Object.keys(bo).length && keys.every((k) => k in bo && deepEqual(ao[k]!, bo[k]!));
+}
+
+function sortKeys(o: JsonObject): JsonObject {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function asObject(value: Json | undefined): JsonObject {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('OpenAPI document: expected an object');
+  return value;
+}

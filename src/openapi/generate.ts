@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApp, type App } from '../app.js';
+import { systemClock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+
+/** The committed copy of the document; CI checks it is current (`npm run openapi:check`). */
+export const DOCUMENT_FILE = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
+
+/** Building the app must not need a database: every query fails, loudly. */
+const offlineDatabase: Database = {
+  kind: 'pglite',
+  query: () => Promise.reject(new Error('offline document build: no database')),
+  exec: () => Promise.reject(new Error('offline document build: no database')),
+  transaction: () => Promise.reject(new Error('offline document build: no database')),
+  close: async () => {},
+};
+
+/**
+ * Builds the real application (routes, schemas, plugins) without a database and hands it to
+ * `use`; nothing listens. The document does not depend on configuration.
+ */
+export async function withOfflineApp<T>(use: (app: App) => Promise<T>): Promise<T> {
+  const config: Config = {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: undefined,
+    dataDir: '',
+    orderTimeoutS: 900,
+    tokenTtlS: 3600,
+    secret: randomBytes(32),
+    scryptLogN: 10,
+    poolSize: 1,
+    logLevel: 'silent',
+  };
+  const app = await buildApp({ config, db: offlineDatabase, clock: systemClock, logger: false });
+  try {
+    await app.server.ready();
+    return await use(app);
+  } finally {
+    await app.server.close();
+  }
+}
+
+/** The document exactly as it is committed: 2-space JSON and a final newline. */
+export async function renderDocument(): Promise<string> {
+  return withOfflineApp(async ({ server }) => JSON.stringify(server.swagger(), null, 2) + '\n');
+}
+
+/** `--check`: exit 1 when the committed file differs from the generated one; otherwise rewrite it. */
+export async function runOpenApiCommand(argv: readonly string[], out = process.stdout): Promise<number> {
+  const check = argv.includes('--check');
+  const file = DOCUMENT_FILE;
+  const shown = relative(process.cwd(), file) || file;
+  const text = await renderDocument();
+  let current: string | null = null;
+  try {
+    current = readFileSync(file, 'utf8');
+  } catch {
+    current = null;
+  }
+  if (check) {
+    if (current === text) {
+      out.write(`${shown} is up to date\n`);
+      return 0;
+    }
+    process.stderr.write(
+      `${shown} is ${current === null ? 'missing' : 'stale'}: the routes' schemas changed; run \`npm run openapi\` and commit it\n`,
+    );
+    return 1;
+  }
+  if (current === text) {
+    out.write(`${shown} unchanged\n`);
+    return 0;
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  out.write(`wrote ${shown}\n`);
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runOpenApiCommand(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error('openapi: ' + (err instanceof Error ? err.message : String(err)));
+      process.exit(1);
+    },
+  );
+}
