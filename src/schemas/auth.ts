@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { Id, Message, Password, responses } from './common.js';
 
 export const RegisterBody = Type.Object({ user_id: Id, password: Password });
-export const LoginBody = Type.Object({ user_id: Id, password: Password, terminal: Type.String({ maxLength: 255 }) });
+export const LoginBody = Type.Object({ user_id: Id, password: Password, terminal: Type.String({ maxLength: 255, pattern: '^[^\\u0000]*$' }) });
 export const LogoutBody = Type.Object({ user_id: Id });
 export const PasswordBody = Type.Object({ user_id: Id, oldPassword: Password, newPassword: Password });
 
