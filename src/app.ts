@@ -49,7 +49,9 @@ export async function buildApp({ config, db, clock, logger = true }: AppOptions)
     keepAliveTimeout: 72_000,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // Clients that send JSON without the header still get JSON handling (or a clear 400).
+  // Clients that send JSON without the header, or as text/plain (fetch's default for a string
+  // body), still get JSON handling (or a clear 400).
+  server.removeContentTypeParser('text/plain');
   server.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, body === '' ? undefined : JSON.parse(body as string));

@@ -1,9 +1,13 @@
 import type { Queryable } from '../db/database.js';
 import { ORDER_TRANSITIONS, type OrderAction, type OrderStatus } from '../domain/order-state.js';
+import type { VerifiedCredential } from '../security/passwords.js';
 
 export interface NewOrder {
   orderId: string;
-  buyerPk: number;
+  buyerId: string;
+  /** The login session the request claims; checked in the same statement. */
+  terminal: string;
+  tokenId: string;
   storeId: string;
   now: Date;
   /** Distinct, sorted: rows are locked in this order. */
@@ -12,20 +16,23 @@ export interface NewOrder {
 }
 
 /**
- * Reserves stock for every line and creates the unpaid order with its lines, in one statement:
- * all of it or none of it. The listings are locked first (in book id order) and checked
- * together; only when every line has enough stock are they decremented (each guarded by
- * `stock_level >= count`) and the order written, its total from the locked prices.
- * Returns whether the order was created.
+ * Places an order in one statement, all of it or none of it: checks the buyer's session,
+ * locks the listings (in book id order) and checks every line's stock together; only when all
+ * suffice are they decremented (each guarded by `stock_level >= count`) and the unpaid order
+ * written with its lines, its total from the locked prices.
  */
-export async function placeOrder(q: Queryable, o: NewOrder): Promise<boolean> {
-  const { rows } = await q.query<{ created: boolean }>(
-    `WITH wanted AS (
+export async function placeOrder(q: Queryable, o: NewOrder): Promise<{ authorized: boolean; created: boolean }> {
+  const { rows } = await q.query<{ authorized: boolean; created: boolean }>(
+    `WITH buyer AS (
+       SELECT u.id FROM users u JOIN sessions s ON s.user_pk = u.id
+        WHERE u.user_id = $2 AND u.unregistered_at IS NULL
+          AND s.terminal = $7 AND s.token_id = $8::uuid AND s.expires_at > $6),
+     wanted AS (
        SELECT w.book_id, w.count FROM unnest($4::text[], $5::int[]) AS w(book_id, count)),
      locked AS (
        SELECT l.book_id, l.price, l.stock_level, w.count
          FROM listings l JOIN wanted w ON w.book_id = l.book_id
-        WHERE l.store_id = $3
+        WHERE l.store_id = $3 AND EXISTS (SELECT 1 FROM buyer)
         ORDER BY l.book_id
         FOR UPDATE OF l),
      verdict AS (
@@ -38,37 +45,47 @@ export async function placeOrder(q: Queryable, o: NewOrder): Promise<boolean> {
         RETURNING l.book_id, k.price, k.count),
      created AS (
        INSERT INTO orders (order_id, buyer_pk, store_id, status, total_price, created_at)
-       SELECT $1, $2, $3, 'unpaid', sum(t.price * t.count), $6 FROM taken t
+       SELECT $1, (SELECT id FROM buyer), $3, 'unpaid', sum(t.price * t.count), $6 FROM taken t
        HAVING count(*) = cardinality($4::text[])
        RETURNING order_id),
      lines AS (
        INSERT INTO order_lines (order_id, book_id, count, price)
        SELECT c.order_id, t.book_id, t.count, t.price FROM created c, taken t)
-     SELECT EXISTS (SELECT 1 FROM created) AS created`,
-    [o.orderId, o.buyerPk, o.storeId, o.bookIds, o.counts, o.now],
+     SELECT EXISTS (SELECT 1 FROM buyer) AS authorized, EXISTS (SELECT 1 FROM created) AS created`,
+    [o.orderId, o.buyerId, o.storeId, o.bookIds, o.counts, o.now, o.terminal, o.tokenId],
   );
-  return rows[0]?.created ?? false;
+  return rows[0] ?? { authorized: false, created: false };
+}
+
+export interface PayResult {
+  /** The credential was current (the user exists and the password hash is still this one). */
+  authorized: boolean;
+  /** The order's total, or null when the order was not payable by this buyer. */
+  total: number | null;
+  paid: boolean;
 }
 
 /**
  * unpaid → paid for the buyer's own order that is still within its payment window, with the
- * buyer's balance debited by its total — one statement, so all of it happens or none of it:
- * the order row is locked first (order before balance, the fixed lock order), the debit is
- * guarded by `balance >= total`, and the status change by `status = 'unpaid'` and by the debit.
- * `total` is null when the order was not payable; `paid` is false when the balance was too low.
+ * buyer's balance debited by its total — one statement, so all of it happens or none of it.
+ * The buyer must still have the password hash the caller verified. The order row is locked
+ * first (order before balance, the fixed lock order), the debit is guarded by
+ * `balance >= total`, and the status change by `status = 'unpaid'` and by the debit.
  */
 export async function payOrder(
   q: Queryable,
   orderId: string,
-  buyerPk: number,
+  buyer: VerifiedCredential,
   now: Date,
   createdAfter: Date,
-): Promise<{ total: number | null; paid: boolean }> {
-  const { rows } = await q.query<{ total: number | null; paid: boolean }>(
-    `WITH payable AS (
-       SELECT order_id, total_price FROM orders
-        WHERE order_id = $1 AND buyer_pk = $2 AND status = 'unpaid' AND created_at > $4
-        FOR UPDATE),
+): Promise<PayResult> {
+  const { rows } = await q.query<PayResult>(
+    `WITH buyer AS (
+       SELECT id FROM users WHERE id = $2 AND password_hash = $5 AND unregistered_at IS NULL),
+     payable AS (
+       SELECT o.order_id, o.total_price FROM orders o JOIN buyer b ON b.id = o.buyer_pk
+        WHERE o.order_id = $1 AND o.status = 'unpaid' AND o.created_at > $4
+        FOR UPDATE OF o),
      debit AS (
        UPDATE users SET balance = users.balance - payable.total_price
          FROM payable
@@ -79,10 +96,11 @@ export async function payOrder(
          FROM debit
         WHERE orders.order_id = debit.order_id AND orders.status = 'unpaid'
         RETURNING orders.order_id)
-     SELECT (SELECT total_price FROM payable) AS total, EXISTS (SELECT 1 FROM paid) AS paid`,
-    [orderId, buyerPk, now, createdAfter],
+     SELECT EXISTS (SELECT 1 FROM buyer) AS authorized, (SELECT total_price FROM payable) AS total,
+            EXISTS (SELECT 1 FROM paid) AS paid`,
+    [orderId, buyer.userPk, now, createdAfter, buyer.passwordHash],
   );
-  return rows[0] ?? { total: null, paid: false };
+  return rows[0] ?? { authorized: false, total: null, paid: false };
 }
 
 export interface LockedOrder {

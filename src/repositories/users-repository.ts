@@ -75,13 +75,17 @@ export async function markUnregistered(q: Queryable, userPk: number, now: Date):
   await q.query('UPDATE users SET unregistered_at = $2 WHERE id = $1 AND unregistered_at IS NULL', [userPk, now]);
 }
 
-/** True when the user has an unpaid, paid or shipped order, as buyer or as seller. */
-export async function hasOpenOrders(q: Queryable, userPk: number): Promise<boolean> {
+/**
+ * True when the user has an open order, as buyer or as seller: paid or shipped, or unpaid and
+ * still within its payment window (an unpaid order past it is as good as cancelled).
+ */
+export async function hasOpenOrders(q: Queryable, userPk: number, unpaidCreatedAfter: Date): Promise<boolean> {
+  const open = `(o.status IN ('paid', 'shipped') OR (o.status = 'unpaid' AND o.created_at > $2))`;
   const { rows } = await q.query<{ open: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM orders WHERE buyer_pk = $1 AND status IN ('unpaid', 'paid', 'shipped'))
+    `SELECT EXISTS (SELECT 1 FROM orders o WHERE o.buyer_pk = $1 AND ${open})
          OR EXISTS (SELECT 1 FROM orders o JOIN stores s ON s.store_id = o.store_id
-                     WHERE s.owner_pk = $1 AND o.status IN ('unpaid', 'paid', 'shipped')) AS open`,
-    [userPk],
+                     WHERE s.owner_pk = $1 AND ${open}) AS open`,
+    [userPk, unpaidCreatedAfter],
   );
   return rows[0]?.open ?? false;
 }

@@ -4,9 +4,14 @@ import { ORDER_STATUSES } from '../domain/order-state.js';
 /** Optional in the contract means "absent or null". */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
 
-/** Caller-chosen ids: 1–255 Unicode code points, no NUL (PostgreSQL text cannot hold it). */
-export const Id = Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000]*$' });
-export const Text = Type.String({ pattern: '^[^\\u0000]*$' });
+/**
+ * Text must be Unicode that PostgreSQL can store: no NUL, no lone UTF-16 surrogate (which would
+ * silently become U+FFFD and make two different ids collide).
+ */
+const STORABLE_TEXT = '^[^\\u0000\\uD800-\\uDFFF]*$';
+/** Caller-chosen ids: 1–255 Unicode code points. */
+export const Id = Type.String({ minLength: 1, maxLength: 255, pattern: STORABLE_TEXT });
+export const Text = Type.String({ pattern: STORABLE_TEXT });
 export const Password = Type.String({ maxLength: 1024 });
 
 /** A positive count: a JSON integer or, as the course spec types it, a string of digits. */

@@ -29,16 +29,24 @@ export async function verifyPasswordHash(password: string, stored: string): Prom
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
+/** A user whose password was recently verified, and the stored hash it was verified against. */
+export interface VerifiedCredential {
+  userPk: number;
+  passwordHash: string;
+}
+
 /**
  * payment, add_funds, close_order and query_order carry the password on every call; a
- * memory-hard hash per call would cap throughput at a few dozen calls per second.
- * So a successful verification is remembered for a short while, keyed by an HMAC (server
- * secret) of the stored hash and the supplied password: the cache holds no password and no
- * hash that could be attacked offline, a changed password (new stored hash) can never hit an old
- * entry, even in another server process, and only correct passwords are ever cached.
+ * memory-hard hash per call would cap throughput at a few dozen calls per second per core.
+ * So a successful verification is remembered for a few minutes, keyed by an HMAC (server
+ * secret) of user id and password — the cache holds no password — together with the stored
+ * hash it was checked against. A remembered credential counts only while that hash is still the
+ * user's current one: callers put `password_hash = $remembered` into the very statement that
+ * acts, so a password change (a new hash) defeats old entries at once, in every server process.
+ * Only correct passwords are ever remembered.
  */
 export class PasswordVerifier {
-  private readonly verified = new Map<string, number>();
+  private readonly verified = new Map<string, VerifiedCredential & { until: number }>();
 
   constructor(
     private readonly secret: Buffer,
@@ -47,19 +55,33 @@ export class PasswordVerifier {
     private readonly maxEntries = 100_000,
   ) {}
 
-  async verify(password: string, storedHash: string): Promise<boolean> {
-    const key = createHmac('sha256', this.secret).update(storedHash).update('\0').update(password).digest('base64url');
-    const until = this.verified.get(key);
+  /** A recent verification of this user id and password, if any (to be re-checked in SQL). */
+  recall(userId: string, password: string): VerifiedCredential | undefined {
+    const entry = this.verified.get(this.keyOf(userId, password));
+    return entry !== undefined && entry.until > this.now() ? entry : undefined;
+  }
+
+  forget(userId: string, password: string): void {
+    this.verified.delete(this.keyOf(userId, password));
+  }
+
+  /** Checks a password against the user's stored hash, memory-hard unless recently verified. */
+  async verify(userId: string, password: string, user: { id: number; password_hash: string }): Promise<boolean> {
+    const known = this.recall(userId, password);
+    if (known && known.userPk === user.id && known.passwordHash === user.password_hash) return true;
+    if (!(await verifyPasswordHash(password, user.password_hash))) return false;
     const now = this.now();
-    if (until !== undefined && until > now) return true;
-    if (!(await verifyPasswordHash(password, storedHash))) return false;
     if (this.verified.size >= this.maxEntries) this.evict(now);
-    this.verified.set(key, now + this.ttlMs);
+    this.verified.set(this.keyOf(userId, password), { userPk: user.id, passwordHash: user.password_hash, until: now + this.ttlMs });
     return true;
   }
 
+  private keyOf(userId: string, password: string): string {
+    return createHmac('sha256', this.secret).update(userId).update('\0').update(password).digest('base64url');
+  }
+
   private evict(now: number): void {
-    for (const [key, until] of this.verified) if (until <= now) this.verified.delete(key);
+    for (const [key, entry] of this.verified) if (entry.until <= now) this.verified.delete(key);
     // Still full: drop the oldest insertions (Map iterates in insertion order).
     for (const key of this.verified.keys()) {
       if (this.verified.size < this.maxEntries * 0.9) break;

@@ -13,19 +13,23 @@ export function createAccountService(ctx: ServiceContext) {
   /** The user by password: `missing` when no such user, 401 when the password is wrong. */
   async function authenticateByPassword(userId: string, password: string, missing: ErrorCode): Promise<UserRow> {
     const user = (await users.findUser(db, userId)) ?? fail(missing);
-    if (!(await passwords.verify(password, user.password_hash))) fail('AUTH_FAILED');
+    if (!(await passwords.verify(userId, password, user))) fail('AUTH_FAILED');
     return user;
+  }
+
+  /** The session a token claims for this user, if it is well-formed, signed by us and unexpired. */
+  function claimedSession(userId: string, token: string | undefined): { terminal: string; tokenId: string } | null {
+    const claims = token ? tokens.verify(token, clock.now().getTime()) : null;
+    return claims !== null && claims.sub === userId ? { terminal: claims.trm, tokenId: claims.jti } : null;
   }
 
   /** The user's id by login token: `missing` when no such user, 401 unless the token is their current one. */
   async function authenticateByToken(userId: string, token: string | undefined, missing: ErrorCode) {
-    const now = clock.now();
-    const claims = token ? tokens.verify(token, now.getTime()) : null;
-    const own = claims !== null && claims.sub === userId;
-    const found = await users.findUserSession(db, userId, own ? claims.trm : null, own ? claims.jti : null, now);
+    const claimed = claimedSession(userId, token);
+    const found = await users.findUserSession(db, userId, claimed?.terminal ?? null, claimed?.tokenId ?? null, clock.now());
     if (!found) fail(missing);
-    if (!found.session_ok || !own) fail('AUTH_FAILED');
-    return { userPk: found.id, terminal: claims.trm, tokenId: claims.jti };
+    if (!found.session_ok || !claimed) fail('AUTH_FAILED');
+    return { userPk: found.id, ...claimed };
   }
 
   async function register(userId: string, password: string): Promise<void> {
@@ -38,7 +42,8 @@ export function createAccountService(ctx: ServiceContext) {
     await db.transaction(async (tx) => {
       const locked = (await users.findUser(tx, userId, true)) ?? fail('AUTH_FAILED');
       if (locked.id !== user.id) fail('AUTH_FAILED');
-      if (locked.balance !== 0 || (await users.hasOpenOrders(tx, user.id))) fail('ACCOUNT_BUSY');
+      const unpaidCreatedAfter = new Date(clock.now().getTime() - settings.orderTimeoutS * 1000);
+      if (locked.balance !== 0 || (await users.hasOpenOrders(tx, user.id, unpaidCreatedAfter))) fail('ACCOUNT_BUSY');
       await users.markUnregistered(tx, user.id, clock.now());
       await sessions.deleteAllSessions(tx, user.id);
     });
@@ -76,5 +81,5 @@ export function createAccountService(ctx: ServiceContext) {
     fail('BAD_REQUEST', 'add_value: the balance would exceed the largest amount the service holds');
   }
 
-  return { authenticateByPassword, authenticateByToken, register, unregister, login, logout, changePassword, addFunds };
+  return { authenticateByPassword, authenticateByToken, claimedSession, register, unregister, login, logout, changePassword, addFunds };
 }

@@ -5,6 +5,7 @@ import * as orders from '../repositories/orders-repository.js';
 import type { LockedOrder } from '../repositories/orders-repository.js';
 import * as users from '../repositories/users-repository.js';
 import { sqlState, type Queryable } from '../db/database.js';
+import type { VerifiedCredential } from '../security/passwords.js';
 import type { AccountService } from './account-service.js';
 import { isUuid, type ServiceContext } from './context.js';
 import type { createStoreService } from './store-service.js';
@@ -40,20 +41,30 @@ export function createOrderService(
   const { db, clock, settings } = ctx;
   const deadlineFor = (now: Date) => new Date(now.getTime() - settings.orderTimeoutS * 1000);
 
-  /** Reserves stock for every line (all or none) and creates an unpaid order. */
+  /**
+   * Reserves stock for every line (all or none) and creates an unpaid order. The common case is
+   * one statement that also checks the session; only a refusal costs further queries, to tell
+   * the caller exactly why.
+   */
   async function placeOrder(userId: string, token: string | undefined, storeId: string, lines: OrderLineInput[]) {
-    const { userPk } = await accounts.authenticateByToken(userId, token, 'BUYER_NOT_FOUND');
     const { ids, counts } = mergeLines(lines);
     const orderId = ctx.ids.newId();
-    let created: boolean;
-    try {
-      created = await orders.placeOrder(db, { orderId, buyerPk: userPk, storeId, now: clock.now(), bookIds: ids, counts });
-    } catch (err) {
-      // The total is out of range (total_price check, or bigint overflow).
-      if (sqlState(err) === '23514' || sqlState(err) === '22003') fail('BAD_REQUEST', 'books: order total too large');
-      throw err;
+    const attempt = async (session: { terminal: string; tokenId: string }) => {
+      try {
+        return await orders.placeOrder(db, { orderId, buyerId: userId, ...session, storeId, now: clock.now(), bookIds: ids, counts });
+      } catch (err) {
+        // The total is out of range (total_price check, or bigint overflow).
+        if (sqlState(err) === '23514' || sqlState(err) === '22003') fail('BAD_REQUEST', 'books: order total too large');
+        throw err;
+      }
+    };
+    const claimed = accounts.claimedSession(userId, token);
+    let result = claimed ? await attempt(claimed) : null;
+    if (!result?.authorized) {
+      result = await attempt(await accounts.authenticateByToken(userId, token, 'BUYER_NOT_FOUND'));
+      if (!result.authorized) fail('AUTH_FAILED'); // the session ended in between
     }
-    if (!created) await explainReservationFailure(db, storeId, ids);
+    if (!result.created) await explainReservationFailure(db, storeId, ids);
     return orderId;
   }
 
@@ -70,12 +81,23 @@ export function createOrderService(
     return rows.length === 0;
   }
 
-  /** Moves the order's total from the buyer's balance into escrow. */
+  /**
+   * Moves the order's total from the buyer's balance into escrow. With a recently verified
+   * password this is one statement (which re-checks the password hash); otherwise the password
+   * is verified first.
+   */
   async function payOrder(userId: string, password: string, orderId: string): Promise<void> {
-    const user = await accounts.authenticateByPassword(userId, password, 'BUYER_NOT_FOUND');
-    if (!isUuid(orderId)) fail('INVALID_ORDER');
     const now = clock.now();
-    const result = await orders.payOrder(db, orderId, user.id, now, deadlineFor(now));
+    const pay = (buyer: VerifiedCredential) => orders.payOrder(db, orderId, buyer, now, deadlineFor(now));
+    const remembered = isUuid(orderId) ? ctx.passwords.recall(userId, password) : undefined;
+    let result = remembered ? await pay(remembered) : null;
+    if (!result?.authorized) {
+      if (remembered) ctx.passwords.forget(userId, password);
+      const user = await accounts.authenticateByPassword(userId, password, 'BUYER_NOT_FOUND');
+      if (!isUuid(orderId)) fail('INVALID_ORDER');
+      result = await pay({ userPk: user.id, passwordHash: user.password_hash });
+      if (!result.authorized) fail('AUTH_FAILED'); // the password changed in between
+    }
     if (result.total === null) fail('INVALID_ORDER');
     if (!result.paid) fail('INSUFFICIENT_FUNDS');
   }
