@@ -51,7 +51,7 @@ export async function renderDocument(): Promise<string> {
 }
 
 /** `--check`: exit 1 when the committed file differs from the generated one; otherwise rewrite it. */
-export async function runOpenApiCommand(argv: readonly string[], out = process.stdout): Promise<number> {
+export async function runOpenApiCommand(argv: readonly string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const check = argv.includes('--check');
   const file = DOCUMENT_FILE;
   const shown = relative(process.cwd(), file) || file;

@@ -51,9 +51,14 @@ export async function registerOpenApi(server: FastifyInstance): Promise<void> {
 
   await server.register(swaggerUi, {
     routePrefix: DOCS_PREFIX,
-    staticCSP: true,
+    // Everything from this server: no CDN, no validator badge, no fonts from elsewhere. (The
+    // plugin's default policy adds upgrade-insecure-requests, which breaks plain-HTTP deployments.)
+    staticCSP:
+      "default-src 'self'; base-uri 'self'; connect-src 'self'; font-src 'self' data:; frame-ancestors 'self'; " +
+      "img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'",
     theme: { title: 'Bookstore API reference' },
     uiConfig: {
+      layout: 'BaseLayout', // no top bar: this page documents this server only
       deepLinking: true,
       displayRequestDuration: true,
       docExpansion: 'list',
