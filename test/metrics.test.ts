@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { REDACTED, loggerOptions } from '../src/observability/logging.js';
-import { withOfflineApp } from '../src/openapi/generate.js';
+import { offlineDatabase, withOfflineApp } from '../src/openapi/generate.js';
 import { Api, newBuyer, newStore, pay, placeOrder, type Reply } from './helpers/client.js';
 import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
 
@@ -118,12 +118,15 @@ describe(`metrics and readiness (${DB_KIND})`, () => {
     const up = await api.get('/readyz');
     assert.equal(up.status, 200);
     assert.deepEqual(up.body, { message: 'ok' });
-    // The same application on a database that refuses every query.
+    // The same application once its database stops answering.
+    const state = { down: false };
     await withOfflineApp(async ({ server: app }) => {
+      assert.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+      state.down = true;
       const down = await app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(down.statusCode, 503);
       assert.deepEqual(down.json(), { message: 'database unavailable' });
-    });
+    }, offlineDatabase(state));
   });
 });
 

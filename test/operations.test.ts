@@ -55,8 +55,11 @@ interface Spawned {
   exited: Promise<number | null>;
 }
 
-/** The real server process (`npm start`'s command) on a free port, JSON logs captured. */
-async function spawnServer(dataDir: string, dbEnv: Record<string, string>): Promise<Spawned> {
+const NPM_START = ['--import', 'tsx', 'src/main.ts'];
+const BOOKSTORE_SERVE = ['bin/bookstore.js', 'serve'];
+
+/** The real server process (`npm start`, or `bookstore serve`) on a free port, JSON logs captured. */
+async function spawnServer(dataDir: string, dbEnv: Record<string, string>, command = NPM_START): Promise<Spawned> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -68,7 +71,7 @@ async function spawnServer(dataDir: string, dbEnv: Record<string, string>): Prom
     ...dbEnv,
   };
   if (!dbEnv.DATABASE_URL) delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, command, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -175,8 +178,8 @@ describe(`operations: a real server process (${DB_KIND})`, () => {
       const ofLogout = lines.filter((l) => l.reqId === requestId);
       assert.ok(ofLogout.length >= 2, `request ${requestId} logged on arrival and completion`);
 
-      // The in-flight registration was committed: after a restart the user can log in.
-      const again = await spawnServer(dataDir, database.env);
+      // The in-flight registration was committed: after a restart (this time as `bookstore serve`) the user can log in.
+      const again = await spawnServer(dataDir, database.env, BOOKSTORE_SERVE);
       try {
         const relogin = await new Api(again.url).post('/auth/login', { user_id: inFlightUser, password: secretPassword, terminal: 't' });
         assert.equal(relogin.status, 200);

@@ -10,20 +10,31 @@ import type { Database } from '../db/database.js';
 /** The committed copy of the document; CI checks it is current (`npm run openapi:check`). */
 export const DOCUMENT_FILE = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
 
-/** Building the app must not need a database: every query fails, loudly. */
-const offlineDatabase: Database = {
-  kind: 'pglite',
-  query: () => Promise.reject(new Error('offline document build: no database')),
-  exec: () => Promise.reject(new Error('offline document build: no database')),
-  transaction: () => Promise.reject(new Error('offline document build: no database')),
-  close: async () => {},
-};
+/**
+ * A stand-in database for building the app without one: every query succeeds with no rows (so
+ * start-up work such as catching up on a search backfill finds nothing to do), or, once
+ * `state.down` is set, fails as an unreachable database would.
+ */
+export function offlineDatabase(state: { down: boolean } = { down: false }): Database {
+  const answer = async () => {
+    if (state.down) throw new Error('database unavailable');
+    return { rows: [], rowCount: 0 };
+  };
+  const db: Database = {
+    kind: 'pglite',
+    query: answer as Database['query'],
+    exec: async () => void (await answer()),
+    transaction: async (fn) => fn(db),
+    close: async () => {},
+  };
+  return db;
+}
 
 /**
- * Builds the real application (routes, schemas, plugins) without a database and hands it to
- * `use`; nothing listens. The document does not depend on configuration.
+ * Builds the real application (routes, schemas, plugins) without a real database and hands it
+ * to `use`; nothing listens. The document does not depend on configuration.
  */
-export async function withOfflineApp<T>(use: (app: App) => Promise<T>): Promise<T> {
+export async function withOfflineApp<T>(use: (app: App) => Promise<T>, db: Database = offlineDatabase()): Promise<T> {
   const config: Config = {
     port: 0,
     host: '127.0.0.1',
@@ -36,7 +47,7 @@ export async function withOfflineApp<T>(use: (app: App) => Promise<T>): Promise<
     poolSize: 1,
     logLevel: 'silent',
   };
-  const app = await buildApp({ config, db: offlineDatabase, clock: systemClock, logger: false });
+  const app = await buildApp({ config, db, clock: systemClock, logger: false });
   try {
     await app.server.ready();
     return await use(app);
