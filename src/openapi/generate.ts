@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildApp, type App } from '../app.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -93,7 +93,7 @@ export async function runOpenApiCommand(argv: readonly string[], out: NodeJS.Wri
   return 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runOpenApiCommand(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
