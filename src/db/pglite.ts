@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 const PGLITE_DEFAULT_START_PARAMS = (PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams;
 
@@ -11,9 +12,11 @@ const PGLITE_DEFAULT_START_PARAMS = (PGlite as unknown as { defaultStartParams: 
  */
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   let path: string | undefined;
+  let unlock = () => {};
   if (dataDir !== undefined) {
     mkdirSync(dataDir, { recursive: true });
     path = join(dataDir, 'pgdata');
+    unlock = lockDataDir(`${path}.lock`);
   }
   const db = await PGlite.create(path, {
     parsers: { [types.INT8]: (v: string) => Number(v) },
@@ -35,6 +38,9 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     kind: 'pglite',
     ...wrap(db),
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
-    close: () => db.close(),
+    async close() {
+      await db.close();
+      unlock();
+    },
   };
 }
