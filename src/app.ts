@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -7,7 +7,7 @@ import type { Database } from './db/database.js';
 import { AppError, errorHandler } from './errors.js';
 import { authRoutes } from './routes/auth.js';
 import { buyerRoutes } from './routes/buyer.js';
-import { loggerOptions } from './observability/logging.js';
+import { serverLoggerOptions } from './observability/logging.js';
 import { countTimeoutCancellations, createMetrics } from './observability/metrics.js';
 import { registerObservability } from './observability/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
@@ -40,7 +40,9 @@ const BODY_LIMIT = 32 * 1024 * 1024; // add_book may carry several MB of base64 
 export async function buildApp({ config, db, clock, logger = true }: AppOptions): Promise<App> {
   const server = Fastify({
     // JSON lines with reqId, token header and password fields redacted; pino-pretty on a terminal.
-    logger: logger && loggerOptions(config.logLevel),
+    logger: logger && serverLoggerOptions(config.logLevel),
+    // One access line per request instead of Fastify's two: see observability/plugin.ts.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

@@ -176,7 +176,7 @@ describe(`operations: a real server process (${DB_KIND})`, () => {
       // JSON lines, each request's lines carrying its id (the one the response named).
       const lines = logs.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
       const ofLogout = lines.filter((l) => l.reqId === requestId);
-      assert.ok(ofLogout.length >= 2, `request ${requestId} logged on arrival and completion`);
+      assert.ok(ofLogout.length >= 1, `request ${requestId} has its access line`);
 
       // The in-flight registration was committed: after a restart (this time as `bookstore serve`) the user can log in.
       const again = await spawnServer(dataDir, database.env, BOOKSTORE_SERVE);
