@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import initSqlJs from 'sql.js';
 import { createDemo, formatDemo, DEMO_BUYER } from '../src/cli/demo.js';
 import { importCatalogue } from '../src/cli/import.js';
@@ -15,7 +13,7 @@ import { CliError, type CliIo } from '../src/cli/io.js';
 import { main } from '../src/cli/main.js';
 import { createProgress } from '../src/cli/progress.js';
 import { Api, newUser } from './helpers/client.js';
-import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { createScratchDatabase, DB_KIND, startServer, type TestServer } from './helpers/server.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BOOK_DB = path.resolve(repoRoot, '../shared/data/book.db');
@@ -85,22 +83,8 @@ async function cliDatabase(dir: string): Promise<{ env: Record<string, string | 
   const base: Record<string, string | undefined> = { ...process.env, BOOKSTORE_SCRYPT_LOG_N: '10', BOOKSTORE_DATA_DIR: path.join(dir, 'data') };
   const url = process.env.DATABASE_URL;
   if (!url) return { env: { ...base, DATABASE_URL: undefined }, drop: async () => {} };
-  const name = `bookstore_cli_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  return {
-    env: { ...base, DATABASE_URL: target.toString() },
-    async drop() {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  const scratch = await createScratchDatabase(url, 'bookstore_cli');
+  return { env: { ...base, DATABASE_URL: scratch.url }, drop: scratch.drop };
 }
 
 describe(`bookstore CLI: import and demo through the services (${DB_KIND})`, () => {

@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { withOfflineApp } from '../src/openapi/generate.js';
 import { Api, newStore, uid } from './helpers/client.js';
-import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { createScratchDatabase, DB_KIND, startServer, type TestServer } from './helpers/server.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,22 +29,8 @@ async function freePort(): Promise<number> {
 async function serverDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
   const url = process.env.DATABASE_URL;
   if (!url) return { env: {}, drop: async () => {} };
-  const name = `bookstore_ops_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  return {
-    env: { DATABASE_URL: target.toString() },
-    async drop() {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  const scratch = await createScratchDatabase(url, 'bookstore_ops');
+  return { env: { DATABASE_URL: scratch.url }, drop: scratch.drop };
 }
 
 interface Spawned {

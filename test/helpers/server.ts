@@ -71,19 +71,25 @@ async function freshDatabase(): Promise<{ db: Database; drop: () => Promise<void
     await migrate(db);
     return { db, drop: async () => {} };
   }
-  const name = `bookstore_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  const admin = new pg.Client({ connectionString: url });
+  const scratch = await createScratchDatabase(url, 'bookstore_test');
+  const db = connectPostgres(scratch.url, 10);
+  await migrate(db);
+  return { db, drop: scratch.drop };
+}
+
+/** A new, empty PostgreSQL database on the server of `serverUrl`; `drop` removes it. */
+export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const target = new URL(url);
+  const target = new URL(serverUrl);
   target.pathname = `/${name}`;
-  const db = connectPostgres(target.toString(), 10);
-  await migrate(db);
   return {
-    db,
+    url: target.toString(),
     async drop() {
-      const c = new pg.Client({ connectionString: url });
+      const c = new pg.Client({ connectionString: serverUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
