@@ -12,8 +12,10 @@ import { countTimeoutCancellations, createMetrics } from './observability/metric
 import { registerObservability } from './observability/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
 import { healthRoutes } from './routes/health.js';
+import { searchRoutes } from './routes/search.js';
 import { sellerRoutes } from './routes/seller.js';
 import { indexBook } from './search/index-book.js';
+import { createSearchService } from './search/search-service.js';
 import { PasswordVerifier } from './security/passwords.js';
 import { TokenSigner } from './security/tokens.js';
 import { createAccountService } from './services/account-service.js';
@@ -72,6 +74,8 @@ export async function buildApp({ config, db, clock, logger = true }: AppOptions)
   };
   const accounts = createAccountService(ctx);
   const stores = createStoreService(ctx, accounts, indexBook);
+  const search = createSearchService(ctx);
+  await search.indexMissing(); // listings made before search existed, once
   const metrics = createMetrics();
   const orders = countTimeoutCancellations(createOrderService(ctx, accounts, stores), metrics);
 
@@ -87,5 +91,6 @@ export async function buildApp({ config, db, clock, logger = true }: AppOptions)
   await server.register(authRoutes, { accounts });
   await server.register(sellerRoutes, { stores, orders });
   await server.register(buyerRoutes, { accounts, orders });
+  await server.register(searchRoutes, { search });
   return { server, orders };
 }

@@ -1,4 +1,8 @@
 import type { BookIndexer } from '../services/store-service.js';
+import { fieldLexemes } from './document.js';
+import { indexListing } from './search-repository.js';
 
-/** Placeholder until full-text search lands: nothing to index. */
-export const indexBook: BookIndexer = async () => {};
+/** Indexes the listing in add_book's transaction: it is searchable as soon as add_book commits. */
+export const indexBook: BookIndexer = async (tx, storeId, book) => {
+  await indexListing(tx, storeId, book.id, fieldLexemes(book));
+};

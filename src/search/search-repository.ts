@@ -1,0 +1,169 @@
+import type { Queryable } from '../db/database.js';
+import { MAX_LISTINGS_PER_TEXT, storeLexeme, textFingerprint } from './document.js';
+
+/**
+ * Indexes one listing, inside add_book's transaction: the listing joins the text row of the
+ * same content if one has room (adding its store's lexeme and counting it), or starts one.
+ * Two listings of a new content indexed at the same moment may each start a row: harmless,
+ * every listing still belongs to exactly one text.
+ */
+export async function indexListing(q: Queryable, storeId: string, bookId: string, lexemes: readonly string[]): Promise<void> {
+  const fingerprint = textFingerprint(lexemes);
+  const store = storeLexeme(storeId);
+  const joined = await q.query<{ text_id: number }>(
+    `UPDATE search_texts SET listings = listings + 1, lexemes = lexemes || array_to_tsvector(ARRAY[$2::text])
+      WHERE text_id = (SELECT text_id FROM search_texts WHERE fingerprint = $1 AND listings < $3
+                        ORDER BY text_id DESC LIMIT 1 FOR UPDATE)
+      RETURNING text_id`,
+    [fingerprint, store, MAX_LISTINGS_PER_TEXT],
+  );
+  let textId = joined.rows[0]?.text_id;
+  if (textId === undefined) {
+    const created = await q.query<{ text_id: number }>(
+      `INSERT INTO search_texts (fingerprint, listings, lexemes) VALUES ($1, 1, array_to_tsvector($2::text[]))
+       RETURNING text_id`,
+      [fingerprint, [store, ...lexemes]],
+    );
+    textId = created.rows[0]!.text_id;
+  }
+  await q.query('INSERT INTO search_documents (store_id, book_id, text_id) VALUES ($1, $2, $3)', [storeId, bookId, textId]);
+}
+
+export interface SearchRow {
+  total: number;
+  /** null in the one row that only carries the total, when the page is empty. */
+  id: string | null;
+  title: string | null;
+  author: string | null;
+  publisher: string | null;
+  tags: string[];
+  price: number;
+  store_id: string;
+  stock_level: number;
+}
+
+/**
+ * The matching texts with their rank, (tier, text_id) packed into one int8 for fast sorting:
+ * one GIN bitmap scan per tier query (the tiers are disjoint), driven by the array of tier
+ * queries in parameter $n. Written as a lateral join
+ * rather than a UNION ALL so that one statement serves any number of tiers, and so that the
+ * planner has no parallel plan to pick: on a busy server, worker start-up costs more than
+ * these scans.
+ */
+function hitsSql(param: number, columns: string): string {
+  return `SELECT (q.tier << 48) + t.text_id AS rank, t.*
+         FROM unnest($${param}::tsquery[]) WITH ORDINALITY AS q(query, tier)
+        CROSS JOIN LATERAL (SELECT ${columns} FROM search_texts WHERE lexemes @@ q.query) AS t`;
+}
+
+const RESULT_COLUMNS = `l.book_id AS id, b.title, b.author, b.publisher, b.tags, l.price, l.store_id, l.stock_level`;
+
+/**
+ * Site-wide page. Texts rank by (tier, text_id); a text stands for its `listings` listings,
+ * which follow one another by doc_id. The total is the sum of `listings` over the matches; the
+ * page is placed by running sums over the first texts only (at most offset + limit of them, a
+ * bounded sort), and only the page's few texts are expanded into listings. One row comes back
+ * even when the page is empty, carrying the total with a null id.
+ * $1 limit, $2 offset, $3 the tier queries.
+ */
+export const SITE_WIDE_PAGE_SQL = `WITH hits AS MATERIALIZED (${hitsSql(3, 'text_id, listings')}),
+     total AS (SELECT coalesce(sum(listings), 0)::int8 AS total FROM hits),
+     head AS (SELECT rank, text_id, listings FROM hits ORDER BY rank LIMIT $1::int8 + $2::int8),
+     ranked AS (SELECT rank, text_id, listings, sum(listings) OVER (ORDER BY rank ROWS UNBOUNDED PRECEDING) AS upto FROM head),
+     page_texts AS (SELECT * FROM ranked WHERE upto > $2::int8 ORDER BY rank LIMIT $1::int8),
+     page AS (
+       SELECT d.store_id, d.book_id,
+              pt.upto - pt.listings + row_number() OVER (PARTITION BY pt.text_id ORDER BY d.doc_id) - 1 AS pos
+         FROM page_texts pt JOIN search_documents d ON d.text_id = pt.text_id),
+     found AS (
+       SELECT p.pos, ${RESULT_COLUMNS}
+         FROM page p
+         JOIN listings l ON l.store_id = p.store_id AND l.book_id = p.book_id
+         JOIN books b ON b.store_id = p.store_id AND b.book_id = p.book_id
+        WHERE p.pos >= $2::int8 AND p.pos < $2::int8 + $1::int8)
+SELECT t.total, f.id, f.title, f.author, f.publisher, f.tags, f.price, f.store_id, f.stock_level
+  FROM total t LEFT JOIN found f ON true
+ ORDER BY f.pos`;
+
+/**
+ * Store page: the store's lexeme is part of every tier's query, so the index returns only
+ * texts this store lists; each is expanded to the store's listings of it. Like the site-wide
+ * page, one row with a null id carries the total when the page is empty.
+ * $1 limit, $2 offset, $3 store id, $4 the tier queries.
+ */
+export const STORE_PAGE_SQL = `WITH hits AS MATERIALIZED (${hitsSql(4, 'text_id')}),
+     docs AS MATERIALIZED (
+       SELECT h.rank, d.doc_id, d.book_id
+         FROM hits h JOIN search_documents d ON d.text_id = h.text_id AND d.store_id = $3),
+     total AS (SELECT count(*) AS total FROM docs),
+     found AS (
+       SELECT p.rank, p.doc_id, ${RESULT_COLUMNS}
+         FROM (SELECT * FROM docs ORDER BY rank, doc_id LIMIT $1 OFFSET $2) p
+         JOIN listings l ON l.store_id = $3 AND l.book_id = p.book_id
+         JOIN books b ON b.store_id = $3 AND b.book_id = p.book_id)
+SELECT t.total, f.id, f.title, f.author, f.publisher, f.tags, f.price, f.store_id, f.stock_level
+  FROM total t LEFT JOIN found f ON true
+ ORDER BY f.rank, f.doc_id`;
+
+/**
+ * One page of matches ranked by tier, then text_id, then doc_id: a total order, so
+ * consecutive pages never overlap nor skip. Every row carries the total number of matches;
+ * an empty page is a single row with a null id.
+ */
+export async function findPage(
+  q: Queryable,
+  tierQueries: readonly string[],
+  storeId: string | null,
+  limit: number,
+  offset: number,
+): Promise<SearchRow[]> {
+  const { rows } =
+    storeId === null
+      ? await q.query<SearchRow>(SITE_WIDE_PAGE_SQL, [limit, offset, tierQueries])
+      : await q.query<SearchRow>(STORE_PAGE_SQL, [limit, offset, storeId, tierQueries]);
+  return rows;
+}
+
+export async function storeExists(q: Queryable, storeId: string): Promise<boolean> {
+  const { rows } = await q.query('SELECT 1 FROM stores WHERE store_id = $1', [storeId]);
+  return rows.length > 0;
+}
+
+export interface UnindexedBook {
+  store_id: string;
+  book_id: string;
+  title: string | null;
+  author: string | null;
+  publisher: string | null;
+  tags: string[];
+  author_intro: string | null;
+  book_intro: string | null;
+  content: string | null;
+}
+
+// Any constant: serializes backfills of several servers starting on one database.
+const BACKFILL_LOCK = 727_002;
+
+/** Whether listings made before search existed may still lack a search document. */
+export async function backfillPending(q: Queryable): Promise<boolean> {
+  const { rows } = await q.query('SELECT 1 FROM search_backfill');
+  return rows.length > 0;
+}
+
+/**
+ * In a transaction: takes the backfill lock, then returns up to `limit` listings without a
+ * search document. When there are none left, marks the backfill done.
+ */
+export async function lockUnindexed(q: Queryable, limit: number): Promise<UnindexedBook[]> {
+  await q.query('SELECT pg_advisory_xact_lock($1)', [BACKFILL_LOCK]);
+  const { rows } = await q.query<UnindexedBook>(
+    `SELECT b.store_id, b.book_id, b.title, b.author, b.publisher, b.tags, b.author_intro, b.book_intro, b.content
+       FROM (SELECT l.store_id, l.book_id FROM listings l
+              WHERE NOT EXISTS (SELECT 1 FROM search_documents d WHERE d.store_id = l.store_id AND d.book_id = l.book_id)
+              LIMIT $1) AS missing
+       JOIN books b ON b.store_id = missing.store_id AND b.book_id = missing.book_id`,
+    [limit],
+  );
+  if (rows.length === 0) await q.query('DELETE FROM search_backfill');
+  return rows;
+}

@@ -1,0 +1,80 @@
+import type { Database } from '../db/database.js';
+import { fail } from '../errors.js';
+import { fieldLexemes } from './document.js';
+import { SEARCH_FIELDS, type SearchField } from './fields.js';
+import { tierQueries } from './query.js';
+import * as repo from './search-repository.js';
+import { keywordWords } from './tokenizer.js';
+
+export interface SearchRequest {
+  keyword: string;
+  scope?: readonly SearchField[] | null;
+  store_id?: string | null;
+  page?: number | null;
+  page_size?: number | null;
+}
+
+export interface SearchBook {
+  id: string;
+  title: string | null;
+  author: string | null;
+  publisher: string | null;
+  tags: string[];
+  price: number;
+  store_id: string;
+  stock_level: number;
+}
+
+export interface SearchResult {
+  books: SearchBook[];
+  total: number;
+  page: number;
+  page_size: number;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+export type SearchService = ReturnType<typeof createSearchService>;
+
+export function createSearchService({ db }: { db: Database }) {
+  /** Ranked full-text search, site-wide or in one store. 400 for a blank keyword, 513 for an unknown store. */
+  async function searchBooks(request: SearchRequest): Promise<SearchResult> {
+    if (request.keyword.trim() === '') fail('BAD_REQUEST', 'keyword: must not be empty');
+    const page = request.page ?? 1;
+    const pageSize = request.page_size ?? DEFAULT_PAGE_SIZE;
+    const storeId = request.store_id ?? null;
+    const scope = request.scope ? SEARCH_FIELDS.filter((f) => request.scope!.includes(f)) : [...SEARCH_FIELDS];
+    if (scope.length === 0) fail('BAD_REQUEST', 'scope: must name at least one field');
+    const words = keywordWords(request.keyword);
+    const offset = (page - 1) * pageSize;
+
+    // One statement answers a search; the store is looked up only when nothing matched, to
+    // tell an empty store (200) from an unknown one (513).
+    const rows = words.length === 0 ? [] : await repo.findPage(db, tierQueries(words, scope, storeId), storeId, pageSize, offset);
+    const total = Number(rows[0]?.total ?? 0);
+    if (total === 0 && storeId !== null && !(await repo.storeExists(db, storeId))) fail('STORE_NOT_FOUND');
+    const books: SearchBook[] = [];
+    for (const { total: _total, id, ...book } of rows) if (id !== null) books.push({ id, ...book, tags: book.tags ?? [] });
+    return { books, total, page, page_size: pageSize };
+  }
+
+  /**
+   * Indexes the listings made before search existed (once, after the migration that added
+   * it); returns how many. Several servers starting together take turns.
+   */
+  async function indexMissing(batchSize = 500): Promise<number> {
+    if (!(await repo.backfillPending(db))) return 0;
+    let done = 0;
+    for (;;) {
+      const indexed = await db.transaction(async (tx) => {
+        const batch = await repo.lockUnindexed(tx, batchSize);
+        for (const b of batch) await repo.indexListing(tx, b.store_id, b.book_id, fieldLexemes({ ...b, id: b.book_id }));
+        return batch.length;
+      });
+      if (indexed === 0) return done;
+      done += indexed;
+    }
+  }
+
+  return { searchBooks, indexMissing };
+}
