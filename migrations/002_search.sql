@@ -26,12 +26,29 @@ CREATE TABLE search_texts (
 -- fits toast_tuple_target. Rows end up near 130 bytes instead of up to several kB.
 ALTER TABLE search_texts ALTER COLUMN toast_filler SET STORAGE MAIN;
 ALTER TABLE search_texts ALTER COLUMN fingerprint SET STORAGE PLAIN;
--- No statistics on the lexemes: the planner then assumes any text-search condition is
--- selective and always answers it with the GIN index. With statistics, a common word can make
--- a sequential scan look cheaper, and it is far slower (it decompresses every tsvector).
+-- ANALYZE would decompress a sample of these tsvectors to gather statistics the searches do
+-- not use (search_hits below always takes the GIN index).
 ALTER TABLE search_texts ALTER COLUMN lexemes SET STATISTICS 0;
 CREATE INDEX search_texts_fingerprint ON search_texts (fingerprint);
 CREATE INDEX search_texts_lexemes ON search_texts USING gin (lexemes);
+
+-- The texts matching each tier's query (queries[1] = tier 1 …; the tiers are disjoint), with
+-- their rank: (tier, text_id) packed into one bigint. One GIN bitmap scan per tier. The
+-- planner cannot tell that evaluating @@ row by row means decompressing every tsvector, so on a
+-- small or narrow table it may prefer a sequential scan, many times slower: within this
+-- function sequential scans are off, as are parallel workers and JIT, which only add start-up
+-- time to these short scans.
+CREATE FUNCTION search_hits(queries tsquery[])
+  RETURNS TABLE (rank bigint, text_id bigint, listings integer)
+  LANGUAGE sql STABLE
+  SET enable_seqscan = off
+  SET max_parallel_workers_per_gather = 0
+  SET jit = off
+AS $$
+  SELECT (q.tier << 48) + t.text_id, t.text_id, t.listings
+    FROM unnest(queries) WITH ORDINALITY AS q(query, tier)
+   CROSS JOIN LATERAL (SELECT s.text_id, s.listings FROM search_texts s WHERE s.lexemes @@ q.query) AS t
+$$;
 
 -- One row per listing. doc_id (the order listings were indexed in) breaks ties in the ranking.
 CREATE TABLE search_documents (

@@ -42,31 +42,18 @@ export interface SearchRow {
   stock_level: number;
 }
 
-/**
- * The matching texts with their rank, (tier, text_id) packed into one int8 for fast sorting:
- * one GIN bitmap scan per tier query (the tiers are disjoint), driven by the array of tier
- * queries in parameter $n. Written as a lateral join
- * rather than a UNION ALL so that one statement serves any number of tiers, and so that the
- * planner has no parallel plan to pick: on a busy server, worker start-up costs more than
- * these scans.
- */
-function hitsSql(param: number, columns: string): string {
-  return `SELECT (q.tier << 48) + t.text_id AS rank, t.*
-         FROM unnest($${param}::tsquery[]) WITH ORDINALITY AS q(query, tier)
-        CROSS JOIN LATERAL (SELECT ${columns} FROM search_texts WHERE lexemes @@ q.query) AS t`;
-}
-
 const RESULT_COLUMNS = `l.book_id AS id, b.title, b.author, b.publisher, b.tags, l.price, l.store_id, l.stock_level`;
 
 /**
- * Site-wide page. Texts rank by (tier, text_id); a text stands for its `listings` listings,
+ * Site-wide page. The matches come from search_hits (migrations/002_search.sql): one GIN
+ * bitmap scan per tier query. Texts rank by (tier, text_id); a text stands for its `listings` listings,
  * which follow one another by doc_id. The total is the sum of `listings` over the matches; the
  * page is placed by running sums over the first texts only (at most offset + limit of them, a
  * bounded sort), and only the page's few texts are expanded into listings. One row comes back
  * even when the page is empty, carrying the total with a null id.
  * $1 limit, $2 offset, $3 the tier queries.
  */
-export const SITE_WIDE_PAGE_SQL = `WITH hits AS MATERIALIZED (${hitsSql(3, 'text_id, listings')}),
+export const SITE_WIDE_PAGE_SQL = `WITH hits AS MATERIALIZED (SELECT * FROM search_hits($3::tsquery[])),
      total AS (SELECT coalesce(sum(listings), 0)::int8 AS total FROM hits),
      head AS (SELECT rank, text_id, listings FROM hits ORDER BY rank LIMIT $1::int8 + $2::int8),
      ranked AS (SELECT rank, text_id, listings, sum(listings) OVER (ORDER BY rank ROWS UNBOUNDED PRECEDING) AS upto FROM head),
@@ -91,7 +78,7 @@ SELECT t.total, f.id, f.title, f.author, f.publisher, f.tags, f.price, f.store_i
  * page, one row with a null id carries the total when the page is empty.
  * $1 limit, $2 offset, $3 store id, $4 the tier queries.
  */
-export const STORE_PAGE_SQL = `WITH hits AS MATERIALIZED (${hitsSql(4, 'text_id')}),
+export const STORE_PAGE_SQL = `WITH hits AS MATERIALIZED (SELECT * FROM search_hits($4::tsquery[])),
      docs AS MATERIALIZED (
        SELECT h.rank, d.doc_id, d.book_id
          FROM hits h JOIN search_documents d ON d.text_id = h.text_id AND d.store_id = $3),
