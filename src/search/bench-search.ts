@@ -35,6 +35,8 @@ const USAGE = `Usage: node --import tsx src/search/bench-search.ts [options]
                    (default postgres://postgres@127.0.0.1:5432/bs_searchbench)
   --requests N     measured requests per query kind (default 300)
   --seed N         catalogue seed (default 1)
+  --stores-per-book N  how many stores offer each book on average (default 8); 1 makes every
+                   listing's content distinct, the worst case for site-wide searches
   --rebuild        rebuild the catalogue even if the database already holds this one
   --build-only     build the catalogue, do not run the queries
   --explain        print EXPLAIN ANALYZE of one query of each kind
@@ -46,6 +48,7 @@ const { values: args } = parseArgs({
     db: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/bs_searchbench' },
     requests: { type: 'string', default: '300' },
     seed: { type: 'string', default: '1' },
+    'stores-per-book': { type: 'string', default: '8' },
     rebuild: { type: 'boolean', default: false },
     'build-only': { type: 'boolean', default: false },
     explain: { type: 'boolean', default: false },
@@ -60,14 +63,17 @@ if (args.help) {
 const LISTINGS = Number(args.listings);
 const REQUESTS = Number(args.requests);
 const SEED = Number(args.seed);
-if (!Number.isInteger(LISTINGS) || LISTINGS < 1000 || !Number.isInteger(REQUESTS) || REQUESTS < 1 || !Number.isInteger(SEED)) {
+if (
+  !Number.isInteger(LISTINGS) || LISTINGS < 1000 || !Number.isInteger(REQUESTS) || REQUESTS < 1 || !Number.isInteger(SEED) ||
+  !Number.isInteger(Number(args['stores-per-book'])) || Number(args['stores-per-book']) < 1
+) {
   console.error(USAGE);
   process.exit(2);
 }
 const DB_URL = args.db;
 
 /** On average a book is offered by this many stores; a store lists ~250 books (skewed). */
-const STORES_PER_BOOK = 8;
+const STORES_PER_BOOK = Number(args['stores-per-book']);
 const LISTINGS_PER_STORE = 250;
 const BOOK_BATCH = 2000;
 /** Changes whenever the search tables or the catalogue change, so an older build is not reused. */
@@ -396,7 +402,8 @@ async function main(): Promise<void> {
   const c = new pg.Client({ connectionString: DB_URL, application_name: 'bench-search' });
   await c.connect();
   let meta = await readMeta(c);
-  if (args.rebuild || !meta || meta.listings !== LISTINGS || meta.seed !== SEED) meta = await build(c);
+  const wanted = Math.ceil(LISTINGS / STORES_PER_BOOK);
+  if (args.rebuild || !meta || meta.listings !== LISTINGS || meta.seed !== SEED || meta.books !== wanted) meta = await build(c);
   else log(`reusing the catalogue in ${DB_URL} (${meta.listings} listings, built in ${meta.build_seconds} s)`);
   if (args['build-only']) {
     await c.end();
