@@ -6,47 +6,17 @@
  * names and places are in very few, as in a real catalogue.
  */
 
-/** sfc32: small, fast and seeded, so a catalogue can be rebuilt identically. */
-export class SeededRandom {
-  private a = 0x9e3779b9;
-  private b = 0x243f6a88;
-  private c = 0xb7e15162;
-  private d: number;
+import { Rng } from '../bench/rng.js';
 
-  constructor(seed: number) {
-    this.d = seed >>> 0;
-    for (let i = 0; i < 16; i++) this.u32();
-  }
-
-  u32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
-  }
-
-  float(): number {
-    return this.u32() / 4294967296;
-  }
-
-  int(min: number, max: number): number {
-    return min + Math.floor(this.float() * (max - min + 1));
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.float() * items.length)]!;
-  }
-
+/** The order benchmark's seeded generator, with the two skewed draws a catalogue needs. */
+export class SeededRandom extends Rng {
   /** Skewed pick: low indexes much more often (roughly Zipf-like). */
   skewed<T>(items: readonly T[], power = 2.2): T {
-    return items[Math.floor(items.length * this.float() ** power)]!;
+    return items[Math.floor(items.length * this.next() ** power)]!;
   }
 
   chance(p: number): boolean {
-    return this.float() < p;
+    return this.next() < p;
   }
 }
 
@@ -198,7 +168,7 @@ interface Focus extends Subject {
 function focusOn(r: SeededRandom, s: Subject): Focus {
   const sample = (words: string[]) => {
     const picked = new Set<number>();
-    while (picked.size < Math.min(6, words.length)) picked.add(Math.floor(words.length * r.float() ** 1.3));
+    while (picked.size < Math.min(6, words.length)) picked.add(Math.floor(words.length * r.next() ** 1.3));
     return [...picked].sort((a, b) => a - b).map((i) => words[i]!);
   };
   return { ...s, zh: sample(s.zh), en: sample(s.en), zhAll: s.zh, enAll: s.en };

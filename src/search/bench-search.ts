@@ -115,7 +115,7 @@ async function readMeta(c: pg.Client): Promise<Meta | null> {
 /** Store sizes: log-normal (a few large stores, many small ones), summing to `total`. */
 function storeSizes(stores: number, total: number, maxSize: number, r: SeededRandom): number[] {
   const weights = Array.from({ length: stores }, () => {
-    const g = Math.sqrt(-2 * Math.log(1 - r.float())) * Math.cos(2 * Math.PI * r.float());
+    const g = Math.sqrt(-2 * Math.log(1 - r.next())) * Math.cos(2 * Math.PI * r.next());
     return Math.exp(g);
   });
   const sum = weights.reduce((a, b) => a + b, 0);
