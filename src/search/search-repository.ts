@@ -29,10 +29,9 @@ export async function indexListing(q: Queryable, storeId: string, bookId: string
   await q.query('INSERT INTO search_documents (store_id, book_id, text_id) VALUES ($1, $2, $3)', [storeId, bookId, textId]);
 }
 
-export interface SearchRow {
-  total: number;
-  /** null in the one row that only carries the total, when the page is empty. */
-  id: string | null;
+/** A result listing as the API shows it. */
+export interface SearchBook {
+  id: string;
   title: string | null;
   author: string | null;
   publisher: string | null;
@@ -40,6 +39,12 @@ export interface SearchRow {
   price: number;
   store_id: string;
   stock_level: number;
+}
+
+export interface SearchRow extends Omit<SearchBook, 'id'> {
+  total: number;
+  /** null in the one row that only carries the total, when the page is empty. */
+  id: string | null;
 }
 
 const RESULT_COLUMNS = `l.book_id AS id, b.title, b.author, b.publisher, b.tags, l.price, l.store_id, l.stock_level`;

@@ -4,6 +4,7 @@ import { fieldLexemes } from './document.js';
 import { SEARCH_FIELDS, type SearchField } from './fields.js';
 import { tierQueries } from './query.js';
 import * as repo from './search-repository.js';
+import type { SearchBook } from './search-repository.js';
 import { keywordWords } from './tokenizer.js';
 
 export interface SearchRequest {
@@ -12,17 +13,6 @@ export interface SearchRequest {
   store_id?: string | null;
   page?: number | null;
   page_size?: number | null;
-}
-
-export interface SearchBook {
-  id: string;
-  title: string | null;
-  author: string | null;
-  publisher: string | null;
-  tags: string[];
-  price: number;
-  store_id: string;
-  stock_level: number;
 }
 
 export interface SearchResult {
