@@ -21,8 +21,7 @@ export interface ErrorCount {
   count: number;
 }
 
-export interface BenchResult {
-  verdict: 'PASS' | 'FAIL';
+export interface RunFacts {
   server: string;
   runId: string;
   seed: number;
@@ -31,6 +30,12 @@ export interface BenchResult {
   rate: number | null;
   warmupS: number;
   durationS: number;
+  offered: number | null;
+  unsent: number;
+}
+
+export interface BenchResult extends Omit<RunFacts, 'offered' | 'unsent'> {
+  verdict: 'PASS' | 'FAIL';
   setup: SetupSummary;
   throughput: {
     ordersPerSecond: number;
@@ -53,19 +58,6 @@ export interface BenchResult {
   generator: GeneratorLoad | null;
   serverMemory: ServerMemory | 'n/a';
   verification: Verification;
-}
-
-export interface RunFacts {
-  server: string;
-  runId: string;
-  seed: number;
-  mode: string;
-  concurrency: number;
-  rate: number | null;
-  warmupS: number;
-  durationS: number;
-  offered: number | null;
-  unsent: number;
 }
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
