@@ -1,14 +1,28 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite, types } from '@electric-sql/pglite';
+import { Mutex, PGlite, parse, protocol, types } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.js';
 import { lockDataDir } from './data-dir-lock.js';
 
 const PGLITE_DEFAULT_START_PARAMS = (PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams;
+const { serialize } = protocol;
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 /**
- * Embedded PostgreSQL (WASM) kept in `<dataDir>/pgdata`. It is one connection: PGlite queues
- * queries and runs transactions one at a time, so every transaction is serial by construction.
+ * Embedded PostgreSQL (WASM) kept in `<dataDir>/pgdata`. It is one connection, so transactions
+ * run one at a time by construction (a mutex queues them, and standalone statements with them).
+ *
+ * Statements are prepared once by name and then only bound and executed: PGlite's own `query`
+ * parses and plans every call afresh, which costs more than running new_order itself.
  */
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   let path: string | undefined;
@@ -24,22 +38,70 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     startParams: [...PGLITE_DEFAULT_START_PARAMS, '-c', 'shared_buffers=32MB'],
   });
 
-  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
-    async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-      const result = await q.query<Row>(sql, params as unknown[] | undefined);
-      return { rows: result.rows, rowCount: Math.max(result.affectedRows ?? 0, result.rows.length) };
-    },
-    async exec(sql: string): Promise<void> {
-      await q.exec(sql);
-    },
-  });
+  /** Parameter type OIDs of each prepared statement, by SQL text. */
+  const prepared = new Map<string, { name: string; paramTypes: number[] }>();
+  const transactions = new Mutex();
+  let inTransaction = false;
+
+  async function send(message: Uint8Array) {
+    // Outside a transaction each statement commits; let PGlite persist it as its own query would.
+    return db.runExclusive(() => db.execProtocolStream(message, { syncToFs: !inTransaction }));
+  }
+
+  async function prepare(sql: string) {
+    let statement = prepared.get(sql);
+    if (statement === undefined) {
+      const name = `s${prepared.size + 1}`;
+      const replies = await send(concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]));
+      const description = replies.find((m) => m.name === 'parameterDescription') as unknown as { dataTypeIDs: number[] } | undefined;
+      statement = { name, paramTypes: description?.dataTypeIDs ?? [] };
+      prepared.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async function query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+    const { name, paramTypes } = await prepare(sql);
+    const values = params.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const serializer = db.serializers[paramTypes[i]!];
+      return serializer ? serializer(value) : String(value);
+    });
+    const replies = await send(
+      concat([serialize.bind({ statement: name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]),
+    );
+    const [result] = parse.parseResults(replies, db.parsers);
+    const rows = (result?.rows ?? []) as Row[];
+    return { rows, rowCount: Math.max(result?.affectedRows ?? 0, rows.length) };
+  }
+
+  async function exec(sql: string): Promise<void> {
+    await send(concat([serialize.query(sql), serialize.sync()]));
+  }
+
+  const statements: Queryable = { query, exec };
 
   return {
     kind: 'pglite',
-    ...wrap(db),
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    query: (sql, params) => transactions.runExclusive(() => query(sql, params)),
+    exec: (sql) => transactions.runExclusive(() => exec(sql)),
+    transaction: (fn) =>
+      transactions.runExclusive(async () => {
+        await exec('BEGIN');
+        inTransaction = true;
+        try {
+          const result = await fn(statements);
+          inTransaction = false;
+          await exec('COMMIT');
+          return result;
+        } catch (err) {
+          inTransaction = false;
+          await exec('ROLLBACK');
+          throw err;
+        }
+      }),
     async close() {
-      await db.close();
+      await transactions.runExclusive(() => db.close());
       unlock();
     },
   };
