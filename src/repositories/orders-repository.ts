@@ -32,7 +32,7 @@ export async function placeOrder(q: Queryable, o: NewOrder): Promise<{ authorize
      locked AS (
        SELECT l.book_id, l.price, l.stock_level, w.count
          FROM listings l JOIN wanted w ON w.book_id = l.book_id
-        WHERE l.store_id = $3 AND EXISTS (SELECT 1 FROM buyer)
+        WHERE l.store_id = $3 AND l.book_id = ANY ($4::text[]) AND EXISTS (SELECT 1 FROM buyer)
         ORDER BY l.book_id
         FOR UPDATE OF l),
      verdict AS (
