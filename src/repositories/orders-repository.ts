@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/database.js';
+import { sqlState, type Queryable } from '../db/database.js';
 import { ORDER_TRANSITIONS, type OrderAction, type OrderStatus } from '../domain/order-state.js';
 import type { VerifiedCredential } from '../security/passwords.js';
 
@@ -15,46 +15,26 @@ export interface NewOrder {
   counts: readonly number[];
 }
 
+/** SQLSTATE raised by place_order when a line cannot be reserved (see migrations/003). */
+const RESERVATION_REFUSED = 'BK001';
+
 /**
- * Places an order in one statement, all of it or none of it: checks the buyer's session,
- * locks the listings (in book id order) and checks every line's stock together; only when all
- * suffice are they decremented (each guarded by `stock_level >= count`) and the unpaid order
- * written with its lines, its total from the locked prices.
+ * Places an order in one statement, all of it or none of it (the place_order function of
+ * migrations/003): checks the buyer's session, decrements each line's stock with a guarded
+ * UPDATE in book id order (the fixed lock order), and writes the unpaid order with its lines,
+ * priced from the rows it updated. A line that cannot be reserved undoes the whole statement.
  */
 export async function placeOrder(q: Queryable, o: NewOrder): Promise<{ authorized: boolean; created: boolean }> {
-  const { rows } = await q.query<{ authorized: boolean; created: boolean }>(
-    `WITH buyer AS (
-       SELECT u.id FROM users u JOIN sessions s ON s.user_pk = u.id
-        WHERE u.user_id = $2 AND u.unregistered_at IS NULL
-          AND s.terminal = $7 AND s.token_id = $8::uuid AND s.expires_at > $6),
-     wanted AS (
-       SELECT w.book_id, w.count FROM unnest($4::text[], $5::int[]) AS w(book_id, count)),
-     locked AS (
-       SELECT l.book_id, l.price, l.stock_level, w.count
-         FROM listings l JOIN wanted w ON w.book_id = l.book_id
-        WHERE l.store_id = $3 AND l.book_id = ANY ($4::text[]) AND EXISTS (SELECT 1 FROM buyer)
-        ORDER BY l.book_id
-        FOR UPDATE OF l),
-     verdict AS (
-       SELECT count(*) = cardinality($4::text[]) AND coalesce(bool_and(stock_level >= count), false) AS ok
-         FROM locked),
-     taken AS (
-       UPDATE listings l SET stock_level = l.stock_level - k.count
-         FROM locked k, verdict v
-        WHERE v.ok AND l.store_id = $3 AND l.book_id = k.book_id AND l.stock_level >= k.count
-        RETURNING l.book_id, k.price, k.count),
-     created AS (
-       INSERT INTO orders (order_id, buyer_pk, store_id, status, total_price, created_at)
-       SELECT $1, (SELECT id FROM buyer), $3, 'unpaid', sum(t.price * t.count), $6 FROM taken t
-       HAVING count(*) = cardinality($4::text[])
-       RETURNING order_id),
-     lines AS (
-       INSERT INTO order_lines (order_id, book_id, count, price)
-       SELECT c.order_id, t.book_id, t.count, t.price FROM created c, taken t)
-     SELECT EXISTS (SELECT 1 FROM buyer) AS authorized, EXISTS (SELECT 1 FROM created) AS created`,
-    [o.orderId, o.buyerId, o.storeId, o.bookIds, o.counts, o.now, o.terminal, o.tokenId],
-  );
-  return rows[0] ?? { authorized: false, created: false };
+  try {
+    const { rows } = await q.query<{ authorized: boolean; created: boolean }>(
+      'SELECT authorized, created FROM place_order($1, $2, $3, $4, $5, $6, $7, $8)',
+      [o.orderId, o.buyerId, o.storeId, o.bookIds, o.counts, o.now, o.terminal, o.tokenId],
+    );
+    return rows[0]!;
+  } catch (err) {
+    if (sqlState(err) === RESERVATION_REFUSED) return { authorized: true, created: false };
+    throw err;
+  }
 }
 
 export interface PayResult {
