@@ -4,12 +4,18 @@
 # embedded database, and pgbench (TPC-B) on the same PostgreSQL for context.
 #
 #   scripts/bench-matrix.sh [clients…]        default: 1 4 16 64
-#   env: PGSERVER (default postgres://postgres@127.0.0.1:5432), DURATION (10), PORT (5790)
+#   env: PGSERVER (default postgres://postgres@127.0.0.1:5432, used for setup),
+#        PGSOCKET (default /var/run/postgresql if it exists: the server and pgbench connect
+#        through this Unix socket, as a server on the database's machine would; empty = TCP),
+#        DURATION (10), PORT (5790)
+# The server is what `npm start` runs (build/server.js) with its default settings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLIENTS=("${@:-1 4 16 64}")
 read -r -a CLIENTS <<< "${CLIENTS[*]}"
 PGSERVER=${PGSERVER:-postgres://postgres@127.0.0.1:5432}
+if [ -z "${PGSOCKET+set}" ] && [ -S /var/run/postgresql/.s.PGSQL.5432 ]; then PGSOCKET=/var/run/postgresql; fi
+PGSOCKET=${PGSOCKET:-}
 DURATION=${DURATION:-10}
 PORT=${PORT:-5790}
 DB=bookstore_bench_$$
@@ -22,7 +28,7 @@ trap cleanup EXIT
 
 start_server() { # $1: DATABASE_URL or empty for the embedded database
   rm -rf "$OUT/data"
-  DATABASE_URL="$1" PORT=$PORT BOOKSTORE_DATA_DIR="$OUT/data" LOG_LEVEL=warn node --import tsx src/main.ts >"$OUT/server.log" 2>&1 &
+  DATABASE_URL="$1" PORT=$PORT BOOKSTORE_DATA_DIR="$OUT/data" node --enable-source-maps build/server.js >"$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return 0; sleep 0.5; done
   cat "$OUT/server.log"; echo "server did not start" >&2; exit 1
@@ -33,10 +39,15 @@ run_bench() { # $1: label, $2: clients
     --duration "$DURATION" --warmup 3 --json --quiet >"$OUT/$1-$2.json"
 }
 
+db_url() { # the server's DATABASE_URL for database $1
+  if [ -n "$PGSOCKET" ]; then echo "postgresql://${PGSERVER#*://}/$1?host=$PGSOCKET" | sed 's|@[^/]*/|@/|'; else echo "$PGSERVER/$1"; fi
+}
+
+npm run build --silent
 for kind in postgres embedded; do
   if [ $kind = postgres ]; then
     psql "$PGSERVER/postgres" -qc "CREATE DATABASE $DB"
-    start_server "$PGSERVER/$DB"
+    start_server "$(db_url $DB)"
   else
     start_server ""
   fi
@@ -48,7 +59,7 @@ psql "$PGSERVER/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CRE
 pgbench -q -i -s 10 "$PGSERVER/$DB" >/dev/null 2>&1
 for c in "${CLIENTS[@]}"; do
   echo "pgbench: $c clients" >&2
-  pgbench -c "$c" -j 2 -T "$DURATION" "$PGSERVER/$DB" 2>/dev/null | awk '/^tps/ {print $3}' >"$OUT/pgbench-$c.txt"
+  pgbench -c "$c" -j 2 -T "$DURATION" "$(db_url $DB)" 2>/dev/null | awk '/^tps/ {print $3}' >"$OUT/pgbench-$c.txt"
 done
 
 node - "$OUT" "${CLIENTS[@]}" <<'JS'

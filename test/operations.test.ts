@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -40,7 +40,8 @@ interface Spawned {
   exited: Promise<number | null>;
 }
 
-const NPM_START = ['--import', 'tsx', 'src/main.ts'];
+// What `npm start` runs, after its prestart step has bundled the server (scripts/build.mjs).
+const NPM_START = ['--enable-source-maps', 'build/server.js'];
 const BOOKSTORE_SERVE = ['bin/bookstore.js', 'serve'];
 
 /** The real server process (`npm start`, or `bookstore serve`) on a free port, JSON logs captured. */
@@ -93,6 +94,7 @@ describe(`operations: a real server process (${DB_KIND})`, () => {
   let dataDir: string;
   let database: Awaited<ReturnType<typeof serverDatabase>>;
   before(async () => {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: repoRoot, stdio: 'inherit' });
     dataDir = mkdtempSync(path.join(tmpdir(), 'bookstore-ops-'));
     database = await serverDatabase();
   });

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -6,11 +5,12 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { openPglite } from '../db/pglite.js';
 import { connectPostgres } from '../db/postgres.js';
+import { PACKAGE_VERSION } from '../paths.js';
 import { createDemo, formatDemo } from './demo.js';
 import { importCatalogue, openCatalogue } from './import.js';
 import { CliError, errorMessage, processIo, UsageError, type CliIo } from './io.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = PACKAGE_VERSION;
 
 const DATABASE_OPTIONS = `Database options:
   --data-dir DIR        embedded database (PGlite) folder; env BOOKSTORE_DATA_DIR, default ./data

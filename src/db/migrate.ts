@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../paths.js';
 import type { Database } from './database.js';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+const MIGRATIONS_DIR = projectPath('migrations') + '/';
 // Any constant: serializes migration runs of several servers starting on one PostgreSQL.
 const MIGRATION_LOCK = 727_001;
 

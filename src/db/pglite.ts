@@ -1,5 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Mutex, PGlite, parse, protocol, types } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -18,6 +21,25 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /**
+ * Creates a new data folder (initdb) in a short-lived child process. Done in the server's own
+ * process, it would leave some 100–500 MB of memory behind (a worker thread's too, in the
+ * allocator's arenas); a process that exits returns all of it.
+ */
+async function createDataDir(path: string, startParams: string[]): Promise<void> {
+  const pglite = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
+  const code = `const { PGlite } = await import(${JSON.stringify(pglite)});
+    await (await PGlite.create(${JSON.stringify(path)}, { startParams: ${JSON.stringify(startParams)} })).close();`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exitCode = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (exitCode !== 0) throw new Error(`creating the embedded database in ${path} failed: ${stderr.trim() || `exit ${exitCode}`}`);
+}
+
+/**
  * Embedded PostgreSQL (WASM) kept in `<dataDir>/pgdata`. It is one connection, so transactions
  * run one at a time by construction (a mutex queues them, and standalone statements with them).
  *
@@ -32,11 +54,13 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     path = join(dataDir, 'pgdata');
     unlock = lockDataDir(`${path}.lock`);
   }
-  const db = await PGlite.create(path, {
+  const options = {
     parsers: { [types.INT8]: (v: string) => Number(v) },
     // A laptop-sized buffer cache: 32 MB instead of 128 MB keeps the process well under 400 MB.
     startParams: [...PGLITE_DEFAULT_START_PARAMS, '-c', 'shared_buffers=32MB'],
-  });
+  };
+  if (path !== undefined && !existsSync(join(path, 'PG_VERSION'))) await createDataDir(path, options.startParams);
+  const db = await PGlite.create(path, options);
 
   /** Parameter type OIDs of each prepared statement, by SQL text. */
   const prepared = new Map<string, { name: string; paramTypes: number[] }>();

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { buildApp, type App } from '../app.js';
 import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import { projectPath } from '../paths.js';
 
 /** The committed copy of the document; CI checks it is current (`npm run openapi:check`). */
-export const DOCUMENT_FILE = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
+export const DOCUMENT_FILE = projectPath('docs', 'openapi.json');
 
 /**
  * A stand-in database for building the app without one: every query succeeds with no rows (so

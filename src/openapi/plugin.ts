@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
+import { PACKAGE_VERSION } from '../paths.js';
 import { refineDocument } from './document.js';
 
 export interface RouteRecord {
@@ -19,10 +19,6 @@ const inventories = new WeakMap<FastifyInstance, RouteRecord[]>();
 export function routeInventory(server: FastifyInstance): readonly RouteRecord[] {
   return inventories.get(server) ?? [];
 }
-
-const PACKAGE_VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 export const DOCS_PREFIX = '/docs';
 
