@@ -3,12 +3,20 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Mutex, PGlite, parse, protocol, types } from '@electric-sql/pglite';
+import { Mutex, PGlite, protocol, types } from '@electric-sql/pglite';
 import type { Database, Queryable, QueryResult } from './database.js';
 import { lockDataDir } from './data-dir-lock.js';
 
 const PGLITE_DEFAULT_START_PARAMS = (PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams;
 const { serialize } = protocol;
+const SYNC = serialize.sync();
+const EXECUTE_AND_SYNC = concat([serialize.execute({}), SYNC]);
+
+interface PreparedStatement {
+  name: string;
+  paramTypes: number[];
+  fields: { name: string; type: number }[];
+}
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -62,8 +70,8 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   if (path !== undefined && !existsSync(join(path, 'PG_VERSION'))) await createDataDir(path, options.startParams);
   const db = await PGlite.create(path, options);
 
-  /** Parameter type OIDs of each prepared statement, by SQL text. */
-  const prepared = new Map<string, { name: string; paramTypes: number[] }>();
+  /** What each prepared statement takes and returns, by SQL text. */
+  const prepared = new Map<string, PreparedStatement>();
   const transactions = new Mutex();
   let inTransaction = false;
 
@@ -72,35 +80,49 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     return db.runExclusive(() => db.execProtocolStream(message, { syncToFs: !inTransaction }));
   }
 
-  async function prepare(sql: string) {
+  async function prepare(sql: string): Promise<PreparedStatement> {
     let statement = prepared.get(sql);
     if (statement === undefined) {
       const name = `s${prepared.size + 1}`;
-      const replies = await send(concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]));
-      const description = replies.find((m) => m.name === 'parameterDescription') as unknown as { dataTypeIDs: number[] } | undefined;
-      statement = { name, paramTypes: description?.dataTypeIDs ?? [] };
+      const replies = await send(concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), SYNC]));
+      const params = replies.find((m) => m.name === 'parameterDescription') as unknown as { dataTypeIDs: number[] } | undefined;
+      const row = replies.find((m) => m.name === 'rowDescription') as unknown as { fields: { name: string; dataTypeID: number }[] } | undefined;
+      statement = { name, paramTypes: params?.dataTypeIDs ?? [], fields: row?.fields.map((f) => ({ name: f.name, type: f.dataTypeID })) ?? [] };
       prepared.set(sql, statement);
     }
     return statement;
   }
 
   async function query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-    const { name, paramTypes } = await prepare(sql);
+    const { name, paramTypes, fields } = await prepare(sql);
     const values = params.map((value, i) => {
       if (value === null || value === undefined) return null;
       const serializer = db.serializers[paramTypes[i]!];
       return serializer ? serializer(value) : String(value);
     });
-    const replies = await send(
-      concat([serialize.bind({ statement: name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]),
-    );
-    const [result] = parse.parseResults(replies, db.parsers);
-    const rows = (result?.rows ?? []) as Row[];
-    return { rows, rowCount: Math.max(result?.affectedRows ?? 0, rows.length) };
+    // The row shape is known from preparing, so no Describe: just Bind, Execute, Sync.
+    const replies = await send(concat([serialize.bind({ statement: name, values }), EXECUTE_AND_SYNC]));
+    const rows: Row[] = [];
+    let rowCount = 0;
+    for (const message of replies) {
+      if (message.name === 'dataRow') {
+        const values = (message as unknown as { fields: (string | null)[] }).fields;
+        const row: Record<string, unknown> = {};
+        for (let i = 0; i < fields.length; i++) {
+          const value = values[i];
+          row[fields[i]!.name] = value === null || value === undefined ? null : types.parseType(value, fields[i]!.type, db.parsers);
+        }
+        rows.push(row as Row);
+      } else if (message.name === 'commandComplete') {
+        // "UPDATE 3", "INSERT 0 1", "SELECT 2": the last word counts the rows.
+        rowCount = Number((message as unknown as { text: string }).text.split(' ').pop()) || 0;
+      }
+    }
+    return { rows, rowCount: Math.max(rowCount, rows.length) };
   }
 
   async function exec(sql: string): Promise<void> {
-    await send(concat([serialize.query(sql), serialize.sync()]));
+    await send(concat([serialize.query(sql), SYNC]));
   }
 
   const statements: Queryable = { query, exec };
