@@ -1,5 +1,6 @@
 import { sqlState, type Queryable } from '../db/database.js';
 import { ORDER_TRANSITIONS, type OrderAction, type OrderStatus } from '../domain/order-state.js';
+import type { OrderView } from '../schemas/common.js';
 import type { VerifiedCredential } from '../security/passwords.js';
 
 export interface NewOrder {
@@ -163,15 +164,6 @@ interface OrderRow {
   shipped_at: Date | null;
   received_at: Date | null;
   cancelled_at: Date | null;
-}
-
-export interface OrderView extends Omit<OrderRow, 'created_at' | 'paid_at' | 'shipped_at' | 'received_at' | 'cancelled_at'> {
-  created_at: string;
-  paid_at: string | null;
-  shipped_at: string | null;
-  received_at: string | null;
-  cancelled_at: string | null;
-  books: { id: string; title: string | null; count: number; price: number }[];
 }
 
 const FILTER_SQL = `

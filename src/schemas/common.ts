@@ -1,5 +1,5 @@
-import { Type, type TSchema } from 'typebox';
-import { ORDER_STATUSES } from '../domain/order-state.js';
+import { Type, type Static, type TSchema } from 'typebox';
+import { ORDER_STATUSES, type OrderStatus as OrderStatusValue } from '../domain/order-state.js';
 
 /** Optional in the contract means "absent or null". */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
@@ -26,7 +26,8 @@ export const Money = Type.Integer({ minimum: -MAX_MONEY, maximum: MAX_MONEY });
 export const Message = Type.Object({ message: Type.String() });
 export const ErrorBody = Type.Object({ message: Type.String(), request_id: Type.Optional(Type.String()) });
 
-export const OrderStatus = Type.Union(ORDER_STATUSES.map((s) => Type.Literal(s)));
+// Built from the domain's list, so TypeScript cannot see the literals: Unsafe restores the type.
+export const OrderStatus = Type.Unsafe<OrderStatusValue>(Type.Union(ORDER_STATUSES.map((s) => Type.Literal(s))));
 
 export const Page = Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000 }));
 export const PageSize = Nullable(Type.Integer({ minimum: 1, maximum: 100 }));
@@ -52,6 +53,9 @@ export const Order = Type.Object({
   cancelled_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   books: Type.Array(OrderBook),
 });
+
+/** An order as the API shows it (query_order, seller orders). */
+export type OrderView = Static<typeof Order>;
 
 export const OrderPage = Type.Object({
   message: Type.String(),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { OrderView } from '../../src/schemas/common.js';
 import { Api, newBuyer, newStore, pay, placeOrder, type Book, type Reply, type User } from './client.js';
 
 /**
@@ -31,7 +32,7 @@ export function expectCode(reply: Reply, status: number, what = ''): Reply {
   return reply;
 }
 
-export type OrderState = 'unpaid' | 'paid' | 'shipped' | 'received' | 'cancelled';
+export type OrderState = OrderView['status'];
 export const ORDER_STATES: readonly OrderState[] = ['unpaid', 'paid', 'shipped', 'received', 'cancelled'];
 
 export interface Shop {
@@ -40,20 +41,8 @@ export interface Shop {
   books: Book[];
 }
 
-export interface OrderView {
-  order_id: string;
-  buyer_id: string;
-  store_id: string;
-  status: OrderState;
-  cancel_reason: 'buyer' | 'timeout' | null;
-  total_price: number;
-  created_at: string;
-  paid_at: string | null;
-  shipped_at: string | null;
-  received_at: string | null;
-  cancelled_at: string | null;
-  books: { id: string; title: string | null; count: number; price: number }[];
-}
+/** An order as the API shows it: the type derived from the response schema. */
+export type { OrderView };
 
 export const ship = (api: Api, shop: Shop, orderId: string): Promise<Reply> =>
   api.post('/seller/send_books', { user_id: shop.seller.userId, order_id: orderId }, shop.seller.token);
