@@ -39,8 +39,8 @@ run_bench() { # $1: label, $2: clients
     --duration "$DURATION" --warmup 3 --json --quiet >"$OUT/$1-$2.json"
 }
 
-db_url() { # the server's DATABASE_URL for database $1
-  if [ -n "$PGSOCKET" ]; then echo "postgresql://${PGSERVER#*://}/$1?host=$PGSOCKET" | sed 's|@[^/]*/|@/|'; else echo "$PGSERVER/$1"; fi
+db_url() { # the server's DATABASE_URL for database $1 (a `host` parameter overrides the URL's host)
+  echo "$PGSERVER/$1${PGSOCKET:+?host=$PGSOCKET}"
 }
 
 npm run build --silent

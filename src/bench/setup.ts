@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { BookInfo } from './catalogue.js';
 import { replyMessage, statusLabel, type Headers, type HttpClient, type JsonReply } from './client.js';
+import type { BenchOptions } from './options.js';
 import { mapLimit } from './parallel.js';
 import type { Rng } from './rng.js';
 
@@ -38,13 +39,7 @@ export interface World {
   funds: number;
 }
 
-export interface SetupPlan {
-  sellers: number;
-  storesPerSeller: number;
-  booksPerStore: number;
-  buyers: number;
-  stock: number;
-  funds: number;
+export interface SetupPlan extends Pick<BenchOptions, 'sellers' | 'storesPerSeller' | 'booksPerStore' | 'buyers' | 'stock' | 'funds'> {
   parallelism: number;
 }
 

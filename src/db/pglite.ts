@@ -81,20 +81,17 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   }
 
   async function prepare(sql: string): Promise<PreparedStatement> {
-    let statement = prepared.get(sql);
-    if (statement === undefined) {
-      const name = `s${prepared.size + 1}`;
-      const replies = await send(concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), SYNC]));
-      const params = replies.find((m) => m.name === 'parameterDescription') as unknown as { dataTypeIDs: number[] } | undefined;
-      const row = replies.find((m) => m.name === 'rowDescription') as unknown as { fields: { name: string; dataTypeID: number }[] } | undefined;
-      statement = { name, paramTypes: params?.dataTypeIDs ?? [], fields: row?.fields.map((f) => ({ name: f.name, type: f.dataTypeID })) ?? [] };
-      prepared.set(sql, statement);
-    }
+    const name = `s${prepared.size + 1}`;
+    const replies = await send(concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), SYNC]));
+    const params = replies.find((m) => m.name === 'parameterDescription') as unknown as { dataTypeIDs: number[] } | undefined;
+    const row = replies.find((m) => m.name === 'rowDescription') as unknown as { fields: { name: string; dataTypeID: number }[] } | undefined;
+    const statement = { name, paramTypes: params?.dataTypeIDs ?? [], fields: row?.fields.map((f) => ({ name: f.name, type: f.dataTypeID })) ?? [] };
+    prepared.set(sql, statement);
     return statement;
   }
 
   async function query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-    const { name, paramTypes, fields } = await prepare(sql);
+    const { name, paramTypes, fields } = prepared.get(sql) ?? (await prepare(sql));
     const values = params.map((value, i) => {
       if (value === null || value === undefined) return null;
       const serializer = db.serializers[paramTypes[i]!];
