@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// The `bookstore` command: registers tsx so the TypeScript sources run as they are, then hands
-// the arguments to src/cli/main.ts. Exit code: 0 ok, 1 failed, 2 wrong usage.
-import { register } from 'tsx/esm/api';
+// The `bookstore` command: runs the compiled CLI (build/src/cli/main.js, made by `npm run build`).
+// Exit code: 0 ok, 1 failed, 2 wrong usage.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const entry = new URL('../build/src/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  console.error('bookstore: not built yet: run `npm run build` (or `npm start`) in the checkout first');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
 const args = process.argv.slice(2);
 const code = await main(args);
 process.exitCode = code;

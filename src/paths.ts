@@ -1,20 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The checkout's root (the folder with package.json). Found by walking up rather than by a fixed
- * relative path, because this code runs both as src/**.ts (tsx) and bundled as build/server.js.
+ * The checkout's root. Everything runs compiled, from build/src/ (see tsconfig.json), so the root
+ * is always two folders above this file.
  */
-export const PROJECT_ROOT = ((): string => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return dir;
-})();
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export const projectPath = (...parts: string[]): string => join(PROJECT_ROOT, ...parts);
 

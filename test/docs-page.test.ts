@@ -3,12 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { Api, uid } from './helpers/client.js';
 import { DB_KIND, startServer } from './helpers/server.js';
+import { PROJECT_ROOT } from '../src/paths.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = PROJECT_ROOT;
 const CHROMIUM = '/usr/bin/chromium';
 // The committed picture in docs/ is only rewritten on request (UPDATE_SCREENSHOT=1), so a test run
 // leaves the working tree clean; otherwise the screenshot goes to test-results/.

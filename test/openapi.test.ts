@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import Fastify from 'fastify';
@@ -10,8 +9,9 @@ import { withOfflineApp } from '../src/openapi/generate.js';
 import { registerOpenApi, routeInventory, type RouteRecord } from '../src/openapi/plugin.js';
 import { Api } from './helpers/client.js';
 import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { PROJECT_ROOT } from '../src/paths.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = PROJECT_ROOT;
 const API_MD = path.resolve(repoRoot, '../shared/API.md');
 
 // ajv is CommonJS: under NodeNext the default import is the module object.

@@ -7,12 +7,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { withOfflineApp } from '../src/openapi/generate.js';
 import { Api, newStore, uid } from './helpers/client.js';
 import { createScratchDatabase, DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { PROJECT_ROOT } from '../src/paths.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = PROJECT_ROOT;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,8 +40,8 @@ interface Spawned {
   exited: Promise<number | null>;
 }
 
-// What `npm start` runs, after its prestart step has bundled the server (scripts/build.mjs).
-const NPM_START = ['--enable-source-maps', 'build/server.js'];
+// What `npm start` runs, after its prestart step has compiled the sources (npm test does too).
+const NPM_START = ['--enable-source-maps', 'build/src/main.js'];
 const BOOKSTORE_SERVE = ['bin/bookstore.js', 'serve'];
 
 /** The real server process (`npm start`, or `bookstore serve`) on a free port, JSON logs captured. */
@@ -94,7 +94,6 @@ describe(`operations: a real server process (${DB_KIND})`, () => {
   let dataDir: string;
   let database: Awaited<ReturnType<typeof serverDatabase>>;
   before(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: repoRoot, stdio: 'inherit' });
     dataDir = mkdtempSync(path.join(tmpdir(), 'bookstore-ops-'));
     database = await serverDatabase();
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Api, newUser, uid, type User } from './helpers/client.js';
-import { createSearchService } from '../src/search/search-service.js';
+import { createSearchService } from '../src/services/search-service.js';
 import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
 
 type BookInfo = Record<string, unknown> & { id: string };

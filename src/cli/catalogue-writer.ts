@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Database, Queryable } from '../db/database.js';
 import * as books from '../repositories/books-repository.js';
-import type { BookInfo } from '../repositories/books-repository.js';
+import type { BookInfo } from '../domain/book.js';
 import * as stores from '../repositories/stores-repository.js';
 import * as users from '../repositories/users-repository.js';
-import { indexBook } from '../search/index-book.js';
+import { indexBook } from '../services/index-book.js';
 import { hashPassword } from '../security/passwords.js';
 import { CliError } from './io.js';
 

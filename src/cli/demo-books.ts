@@ -1,4 +1,4 @@
-import type { BookInfo } from '../repositories/books-repository.js';
+import type { BookInfo } from '../domain/book.js';
 
 /**
  * A small hand-written catalogue for `bookstore demo`: real titles in Chinese and English,

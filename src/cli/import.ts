@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import initSqlJs from 'sql.js';
 import type { Database } from '../db/database.js';
-import type { BookInfo } from '../repositories/books-repository.js';
+import type { BookInfo } from '../domain/book.js';
 import { ensureUser, ensureStore, writeBooks, type InvalidBook } from './catalogue-writer.js';
 import { CliError } from './io.js';
 import { createProgress, type ProgressCounts } from './progress.js';

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -5,7 +6,7 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { openPglite } from '../db/pglite.js';
 import { connectPostgres } from '../db/postgres.js';
-import { PACKAGE_VERSION } from '../paths.js';
+import { PACKAGE_VERSION, projectPath } from '../paths.js';
 import { createDemo, formatDemo } from './demo.js';
 import { importCatalogue, openCatalogue } from './import.js';
 import { CliError, errorMessage, processIo, UsageError, type CliIo } from './io.js';
@@ -255,9 +256,13 @@ async function demoCommand(args: readonly string[], io: CliIo): Promise<number> 
   });
 }
 
+/** The load generator is a tool beside the product (tools/order-bench), run as its own process. */
 async function benchCommand(args: readonly string[]): Promise<number> {
-  const bench = await import('../bench/run-bench.js');
-  return bench.main(args);
+  const child = spawn(process.execPath, [projectPath('build', 'tools', 'order-bench', 'run-bench.js'), ...args], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
 }
 
 async function openapiCommand(args: readonly string[], io: CliIo): Promise<number> {

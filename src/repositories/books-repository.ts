@@ -1,24 +1,5 @@
 import type { Queryable } from '../db/database.js';
-
-export interface BookInfo {
-  id: string;
-  title?: string | null;
-  author?: string | null;
-  publisher?: string | null;
-  original_title?: string | null;
-  translator?: string | null;
-  pub_year?: string | null;
-  pages?: number | null;
-  price?: number | null;
-  currency_unit?: string | null;
-  binding?: string | null;
-  isbn?: string | null;
-  author_intro?: string | null;
-  book_intro?: string | null;
-  content?: string | null;
-  tags?: string[] | null;
-  pictures?: string[] | null;
-}
+import type { BookInfo } from '../domain/book.js';
 
 /** Creates the listing (hot row), its description and its pictures; false if the id is taken. */
 export async function insertBook(q: Queryable, storeId: string, book: BookInfo, stockLevel: number): Promise<boolean> {

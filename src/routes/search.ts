@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { searchSchemas as s } from '../schemas/search.js';
-import type { SearchService } from '../search/search-service.js';
+import type { SearchService } from '../services/search-service.js';
 
 const OK = { message: 'ok' } as const;
 

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { SEARCH_FIELDS } from '../search/fields.js';
+import { SEARCH_FIELDS } from '../domain/search/fields.js';
 import { Id, Nullable, Page, PageSize, responses } from './common.js';
 
 export const MAX_KEYWORD_CHARS = 200;

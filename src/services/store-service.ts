@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js';
 import { fail } from '../errors.js';
 import * as books from '../repositories/books-repository.js';
-import type { BookInfo } from '../repositories/books-repository.js';
+import type { BookInfo } from '../domain/book.js';
 import * as stores from '../repositories/stores-repository.js';
 import type { AccountService } from './account-service.js';
 import type { ServiceContext } from './context.js';

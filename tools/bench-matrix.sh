@@ -8,7 +8,7 @@
 #        PGSOCKET (default /var/run/postgresql if it exists: the server and pgbench connect
 #        through this Unix socket, as a server on the database's machine would; empty = TCP),
 #        DURATION (10), PORT (5790)
-# The server is what `npm start` runs (build/server.js) with its default settings.
+# The server is what `npm start` runs (build/src/main.js) with its default settings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLIENTS=("${@:-1 4 16 64}")
@@ -28,14 +28,14 @@ trap cleanup EXIT
 
 start_server() { # $1: DATABASE_URL or empty for the embedded database
   rm -rf "$OUT/data"
-  DATABASE_URL="$1" PORT=$PORT BOOKSTORE_DATA_DIR="$OUT/data" node --enable-source-maps build/server.js >"$OUT/server.log" 2>&1 &
+  DATABASE_URL="$1" PORT=$PORT BOOKSTORE_DATA_DIR="$OUT/data" node --enable-source-maps build/src/main.js >"$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return 0; sleep 0.5; done
   cat "$OUT/server.log"; echo "server did not start" >&2; exit 1
 }
 
 run_bench() { # $1: label, $2: clients
-  node --import tsx src/bench/run-bench.ts --url "http://127.0.0.1:$PORT" --concurrency "$2" \
+  node build/tools/order-bench/run-bench.js --url "http://127.0.0.1:$PORT" --concurrency "$2" \
     --duration "$DURATION" --warmup 3 --json --quiet >"$OUT/$1-$2.json"
 }
 

@@ -6,7 +6,7 @@
  * names and places are in very few, as in a real catalogue.
  */
 
-import { Rng } from '../bench/rng.js';
+import { Rng } from '../order-bench/rng.js';
 
 /** The order benchmark's seeded generator, with the two skewed draws a catalogue needs. */
 export class SeededRandom extends Rng {

@@ -1,7 +1,7 @@
 /**
  * Search benchmark (a command, not a test):
  *
- *   node --import tsx src/search/bench-search.ts --listings 1000000
+ *   npm run bench:search -- --listings 1000000
  *
  * Builds (or reuses) a synthetic catalogue of Chinese and English books listed in many stores
  * in its own PostgreSQL database, then times POST /search/books through the real HTTP app,
@@ -17,19 +17,19 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { buildApp } from '../app.js';
-import { systemClock } from '../clock.js';
-import type { Config } from '../config.js';
-import { migrate } from '../db/migrate.js';
-import { connectPostgres } from '../db/postgres.js';
-import { COMMON_PAIR_KEYWORDS, COMMON_ZH_KEYWORDS, MULTI_WORD_KEYWORDS, SeededRandom, catalogueBook } from './bench-catalogue.js';
-import { MAX_LISTINGS_PER_TEXT, fieldLexemes, textFingerprint } from './document.js';
-import { SEARCH_FIELDS } from './fields.js';
-import { tierQueries } from './query.js';
-import { SITE_WIDE_PAGE_SQL, STORE_PAGE_SQL } from './search-repository.js';
-import { keywordWords } from './tokenizer.js';
+import { buildApp } from '../../src/app.js';
+import { systemClock } from '../../src/clock.js';
+import type { Config } from '../../src/config.js';
+import { migrate } from '../../src/db/migrate.js';
+import { connectPostgres } from '../../src/db/postgres.js';
+import { COMMON_PAIR_KEYWORDS, COMMON_ZH_KEYWORDS, MULTI_WORD_KEYWORDS, SeededRandom, catalogueBook } from './catalogue.js';
+import { MAX_LISTINGS_PER_TEXT, fieldLexemes, textFingerprint } from '../../src/domain/search/document.js';
+import { SEARCH_FIELDS } from '../../src/domain/search/fields.js';
+import { tierQueries } from '../../src/domain/search/query.js';
+import { SITE_WIDE_PAGE_SQL, STORE_PAGE_SQL } from '../../src/repositories/search-repository.js';
+import { keywordWords } from '../../src/domain/search/tokenizer.js';
 
-const USAGE = `Usage: node --import tsx src/search/bench-search.ts [options]
+const USAGE = `Usage: npm run bench:search -- [options]
   --listings N     listings in the catalogue (default 100000)
   --db URL         PostgreSQL database to use, created if missing; its contents are replaced
                    (default postgres://postgres@127.0.0.1:5432/bs_searchbench)

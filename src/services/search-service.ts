@@ -1,11 +1,11 @@
 import type { Database } from '../db/database.js';
 import { fail } from '../errors.js';
-import { fieldLexemes } from './document.js';
-import { SEARCH_FIELDS, type SearchField } from './fields.js';
-import { tierQueries } from './query.js';
-import * as repo from './search-repository.js';
-import type { SearchBook } from './search-repository.js';
-import { keywordWords } from './tokenizer.js';
+import { fieldLexemes } from '../domain/search/document.js';
+import { SEARCH_FIELDS, type SearchField } from '../domain/search/fields.js';
+import { tierQueries } from '../domain/search/query.js';
+import * as repo from '../repositories/search-repository.js';
+import type { SearchBook } from '../repositories/search-repository.js';
+import { keywordWords } from '../domain/search/tokenizer.js';
 
 export interface SearchRequest {
   keyword: string;

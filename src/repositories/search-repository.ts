@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/database.js';
-import { MAX_LISTINGS_PER_TEXT, storeLexeme, textFingerprint } from './document.js';
+import { MAX_LISTINGS_PER_TEXT, storeLexeme, textFingerprint } from '../domain/search/document.js';
 
 /**
  * Indexes one listing, inside add_book's transaction: the listing joins the text row of the

@@ -26,7 +26,7 @@ export interface BenchOptions {
   help: boolean;
 }
 
-export const USAGE = `Usage: node --import tsx src/bench/run-bench.ts [options]
+export const USAGE = `Usage: bookstore bench [options]      (from a checkout: npm run bench -- [options])
 
 Order-throughput benchmark: sets up sellers, stores, books and funded buyers over HTTP, then
 runs new_order + payment transactions, reports throughput and latency, and checks that the

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BookInfo } from '../repositories/books-repository.js';
+import type { BookInfo } from '../book.js';
 import {
   FIELD_PREFIX,
   FIELD_TIER,
