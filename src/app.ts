@@ -1,45 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { AppError, errorHandler } from './errors.js';
-import { authRoutes } from './routes/auth.js';
-import { buyerRoutes } from './routes/buyer.js';
+import { registerAuthentication } from './http/authenticate.js';
 import { serverLoggerOptions } from './observability/logging.js';
-import { countTimeoutCancellations, createMetrics } from './observability/metrics.js';
+import { createMetrics, orderEventCounters } from './observability/metrics.js';
 import { registerObservability } from './observability/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
+import { authRoutes } from './routes/auth.js';
+import { buyerRoutes } from './routes/buyer.js';
 import { healthRoutes } from './routes/health.js';
 import { searchRoutes } from './routes/search.js';
 import { sellerRoutes } from './routes/seller.js';
-import { indexBook } from './services/index-book.js';
-import { createSearchService } from './services/search-service.js';
-import { PasswordVerifier } from './security/passwords.js';
-import { TokenSigner } from './security/tokens.js';
-import { createAccountService } from './services/account-service.js';
-import type { ServiceContext } from './services/context.js';
-import { createOrderService, type OrderService } from './services/order-service.js';
-import { createStoreService } from './services/store-service.js';
+import { servicesFor, type Services } from './services/index.js';
 
 export interface AppOptions {
   config: Config;
   db: Database;
-  clock: Clock;
   /** false for tests; otherwise pino options are derived from config. */
   logger?: boolean;
 }
 
 export interface App {
   server: FastifyInstance;
-  orders: OrderService;
+  services: Services;
 }
 
 const BODY_LIMIT = 32 * 1024 * 1024; // add_book may carry several MB of base64 pictures
 
-/** Builds the HTTP application and its services; does not listen. */
-export async function buildApp({ config, db, clock, logger = true }: AppOptions): Promise<App> {
+/** Builds the HTTP application and its services; does not listen, and does not touch the database. */
+export async function buildApp({ config, db, logger = true }: AppOptions): Promise<App> {
   const server = Fastify({
     // JSON lines with reqId, token header and password fields redacted; pino-pretty on a terminal.
     logger: logger && serverLoggerOptions(config.logLevel),
@@ -64,20 +56,8 @@ export async function buildApp({ config, db, clock, logger = true }: AppOptions)
     }
   });
 
-  const ctx: ServiceContext = {
-    db,
-    clock,
-    ids: { newId: randomUUID },
-    passwords: new PasswordVerifier(config.secret, () => clock.now().getTime()),
-    tokens: new TokenSigner(config.secret),
-    settings: { orderTimeoutS: config.orderTimeoutS, tokenTtlS: config.tokenTtlS, scryptLogN: config.scryptLogN },
-  };
-  const accounts = createAccountService(ctx);
-  const stores = createStoreService(ctx, accounts, indexBook);
-  const search = createSearchService(ctx);
-  await search.indexMissing(); // listings made before search existed, once
   const metrics = createMetrics();
-  const orders = countTimeoutCancellations(createOrderService(ctx, accounts, stores), metrics);
+  const services = servicesFor(config, db, orderEventCounters(metrics));
 
   server.setErrorHandler(errorHandler);
   server.setNotFoundHandler((request, reply) => {
@@ -87,10 +67,11 @@ export async function buildApp({ config, db, clock, logger = true }: AppOptions)
   // Before the routes: their hooks and onRoute listeners must see every route.
   await registerOpenApi(server);
   await registerObservability(server, { db, metrics });
+  registerAuthentication(server, services.authenticator);
   await server.register(healthRoutes, { db });
-  await server.register(authRoutes, { accounts });
-  await server.register(sellerRoutes, { stores, orders });
-  await server.register(buyerRoutes, { accounts, orders });
-  await server.register(searchRoutes, { search });
-  return { server, orders };
+  await server.register(authRoutes, { accounts: services.accounts });
+  await server.register(sellerRoutes, { stores: services.stores, orders: services.orders });
+  await server.register(buyerRoutes, { accounts: services.accounts, orders: services.orders });
+  await server.register(searchRoutes, { search: services.search });
+  return { server, services };
 }

@@ -26,6 +26,8 @@ export const ERROR_STATUS = {
   ACCOUNT_BUSY: 526,
   UNAVAILABLE: 503,
   INTERNAL: 500,
+  /** The acting user does not exist: 511, 512 or 401 depending on the route (its auth rule says which). */
+  UNKNOWN_USER: 401,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -55,6 +57,7 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
   ACCOUNT_BUSY: 'account has open orders or a non-zero balance',
   UNAVAILABLE: 'service unavailable',
   INTERNAL: 'internal server error',
+  UNKNOWN_USER: 'user id does not exist',
 };
 
 export class AppError extends Error {
@@ -86,7 +89,7 @@ function describeValidation(err: FastifyError): string {
 /** The one place errors become responses. Unexpected errors are logged and never described. */
 export function errorHandler(err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof AppError) {
-    void reply.code(err.status).send({ message: err.message });
+    void reply.code(statusOf(err, request)).send({ message: err.message });
     return;
   }
   const fastifyErr = err as FastifyError;
@@ -102,6 +105,14 @@ export function errorHandler(err: FastifyError | AppError, request: FastifyReque
   }
   request.log.error({ err }, 'unexpected error');
   void reply.code(500).send({ message: DEFAULT_MESSAGE.INTERNAL, request_id: request.id });
+}
+
+/** An unknown acting user is answered with the code the route declares (API.md: 511, 512 or 401). */
+function statusOf(err: AppError, request: FastifyRequest): number {
+  if (err.code !== 'UNKNOWN_USER') return err.status;
+  const auth = request.routeOptions.config.auth;
+  if (auth === undefined || auth.by === 'none') return err.status;
+  return ERROR_STATUS[typeof auth.unknownUser === 'function' ? auth.unknownUser(request) : auth.unknownUser];
 }
 
 function clientErrorMessage(err: FastifyError): string {

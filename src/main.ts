@@ -1,5 +1,4 @@
 import { buildApp } from './app.js';
-import { systemClock } from './clock.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/open-database.js';
 import { startOrderSweeper } from './jobs/order-sweeper.js';
@@ -20,8 +19,9 @@ export async function serve(): Promise<void> {
   }
 
   const db = await openDatabase(config);
-  const { server, orders } = await buildApp({ config, db, clock: systemClock });
-  const sweeper = startOrderSweeper(() => orders.cancelExpiredOrders(), 1000, server.log);
+  const { server, services } = await buildApp({ config, db });
+  await services.search.indexMissing(); // listings made before search existed, once
+  const sweeper = startOrderSweeper(() => services.orders.cancelExpiredOrders(), 1000, server.log);
   await sweeper.runOnce(); // orders that timed out while the server was down
 
   let closing = false;

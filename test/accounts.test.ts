@@ -14,16 +14,10 @@ import {
   ship,
   statusOf,
 } from './helpers/core-api.js';
-import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { DB_KIND, useServer } from './helpers/server.js';
 
 describe(`accounts (${DB_KIND})`, () => {
-  let server: TestServer;
-  let api: CheckedApi;
-  before(async () => {
-    server = await startServer();
-    api = new CheckedApi(server.url);
-  });
-  after(() => server.close());
+  const { server, api } = useServer();
 
   const login = async (u: { userId: string; password: string }, terminal: string): Promise<string> => {
     const res = expectCode(await api.post('/auth/login', { user_id: u.userId, password: u.password, terminal }), 200, `login on ${terminal}`);

@@ -2,16 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hasBalance, newUser, uid } from './helpers/client.js';
 import { CheckedApi, expectCode } from './helpers/core-api.js';
-import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { DB_KIND, useServer } from './helpers/server.js';
 
 describe(`auth (${DB_KIND})`, () => {
-  let server: TestServer;
-  let api: CheckedApi;
-  before(async () => {
-    server = await startServer();
-    api = new CheckedApi(server.url);
-  });
-  after(() => server.close());
+  const { server, api } = useServer();
 
   /** A token-checked call without side effects: 200 while the token is valid, 401 otherwise. */
   const tokenWorks = async (userId: string, token: string | undefined) =>

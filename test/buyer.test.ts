@@ -14,19 +14,13 @@ import {
   statusOf,
   type OrderView,
 } from './helpers/core-api.js';
-import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { DB_KIND, useServer } from './helpers/server.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UNKNOWN_ORDER = '00000000-0000-4000-8000-000000000000';
 
 describe(`buyer (${DB_KIND})`, () => {
-  let server: TestServer;
-  let api: CheckedApi;
-  before(async () => {
-    server = await startServer();
-    api = new CheckedApi(server.url);
-  });
-  after(() => server.close());
+  const { server, api } = useServer();
 
   describe('new_order', () => {
     test('200: an unpaid order with a fixed total; stock is reserved', async () => {
@@ -279,7 +273,7 @@ describe(`buyer (${DB_KIND})`, () => {
 
     test('seed compatibility: without order_id (or with null) it answers exactly like query_order', async () => {
       const a = await orderIn(api, 'paid');
-      server.clock.advance(1);
+      await server.clock.advance(1);
       const second = expectCode(await placeOrder(api, a.buyer, a.shop.storeId, [{ id: 'book-1', count: 1 }]), 200);
       const literal = `{
   "user_id": ${JSON.stringify(a.buyer.userId)},
@@ -362,7 +356,7 @@ describe(`buyer (${DB_KIND})`, () => {
       const buyer = await newBuyer(api, 100_000);
       const ids: string[] = [];
       for (let i = 1; i <= 5; i++) {
-        server.clock.advance(1);
+        await server.clock.advance(1);
         const res = expectCode(await placeOrder(api, buyer, shop.storeId, [{ id: 'book-1', count: i }]), 200);
         ids.push(res.body.order_id as string);
       }

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Api, hasBalance, newBuyer, newStore, pay, placeOrder, stockOf, type User } from './helpers/client.js';
-import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { DB_KIND, useServer } from './helpers/server.js';
 
 /** Real concurrent HTTP requests against one server: the database must keep every invariant. */
 describe(`concurrency (${DB_KIND})`, () => {
-  let server: TestServer;
-  let api: Api;
-  before(async () => {
-    server = await startServer();
-    api = new Api(server.url);
-  });
-  after(() => server.close());
+  const { server, api } = useServer();
 
   const countStatuses = (statuses: number[]) =>
     statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});

@@ -3,9 +3,10 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { REDACTED, loggerOptions } from '../src/observability/logging.js';
-import { offlineDatabase, withOfflineApp } from '../src/openapi/generate.js';
+import type { Database } from '../src/db/database.js';
+import { withOfflineApp } from '../src/openapi/generate.js';
 import { Api, newBuyer, newStore, pay, placeOrder, type Reply } from './helpers/client.js';
-import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { DB_KIND, useServer } from './helpers/server.js';
 
 /** The value of one sample of the Prometheus text format; 0 when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -20,19 +21,29 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return 0;
 }
 
+/** A stand-in database that answers every query with no rows, until `state.down` makes it fail. */
+function switchableDatabase(state: { down: boolean }): Database {
+  const answer = async () => {
+    if (state.down) throw new Error('database unavailable');
+    return { rows: [], rowCount: 0 };
+  };
+  const db: Database = {
+    kind: 'pglite',
+    query: answer as Database['query'],
+    exec: async () => void (await answer()),
+    transaction: async (fn) => fn(db),
+    close: async () => {},
+  };
+  return db;
+}
+
 function ok(reply: Reply, what: string): Reply {
   assert.equal(reply.status, 200, `${what}: ${reply.status} ${JSON.stringify(reply.body)}`);
   return reply;
 }
 
 describe(`metrics and readiness (${DB_KIND})`, () => {
-  let server: TestServer;
-  let api: Api;
-  before(async () => {
-    server = await startServer({ orderTimeoutS: 60 });
-    api = new Api(server.url);
-  });
-  after(() => server.close());
+  const { server, api } = useServer({ orderTimeoutS: 60 });
 
   const scrape = async () => {
     const res = await api.get('/metrics');
@@ -78,7 +89,7 @@ describe(`metrics and readiness (${DB_KIND})`, () => {
     assert.equal((await pay(api, buyer, expensive)).status, 519);
 
     // Cancelled by the timeout sweeper.
-    server.clock.advance(61);
+    await server.clock.advance(61);
     assert.ok((await server.sweep()) >= 1);
 
     const after = await scrape();
@@ -126,7 +137,7 @@ describe(`metrics and readiness (${DB_KIND})`, () => {
       const down = await app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(down.statusCode, 503);
       assert.deepEqual(down.json(), { message: 'database unavailable' });
-    }, offlineDatabase(state));
+    }, switchableDatabase(state));
   });
 });
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { withOfflineApp } from '../src/openapi/generate.js';
 import { Api, newStore, uid } from './helpers/client.js';
-import { createScratchDatabase, DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { createScratchDatabase, DB_KIND, useServer } from './helpers/server.js';
 import { PROJECT_ROOT } from '../src/paths.js';
 
 const repoRoot = PROJECT_ROOT;
@@ -181,13 +181,7 @@ describe(`operations: a real server process (${DB_KIND})`, () => {
 });
 
 describe(`operations: body limit and timeouts (${DB_KIND})`, () => {
-  let server: TestServer;
-  let api: Api;
-  before(async () => {
-    server = await startServer();
-    api = new Api(server.url);
-  });
-  after(() => server.close());
+  const { server, api } = useServer();
 
   test('add_book with several MB of pictures is accepted', async () => {
     const shop = await newStore(api, []);

@@ -2,16 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { newBuyer, newStore, newUser, pay, placeOrder, stockOf, uid, type User } from './helpers/client.js';
 import { CheckedApi, expectCode, orderIn, sellerOrders, ship, type OrderView } from './helpers/core-api.js';
-import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { DB_KIND, useServer } from './helpers/server.js';
 
 describe(`seller (${DB_KIND})`, () => {
-  let server: TestServer;
-  let api: CheckedApi;
-  before(async () => {
-    server = await startServer();
-    api = new CheckedApi(server.url);
-  });
-  after(() => server.close());
+  const { server, api } = useServer();
 
   const createStore = (u: User, storeId: string, token: string | null = u.token) =>
     api.post('/seller/create_store', { user_id: u.userId, store_id: storeId }, token ?? undefined);
@@ -260,7 +254,7 @@ describe(`seller (${DB_KIND})`, () => {
       const buyer = await newBuyer(api, 10_000);
       const ids: string[] = [];
       for (const [store, count] of [[s1, 1], [s2, 2], [s1, 3]] as const) {
-        server.clock.advance(1); // distinct creation times make "newest first" well defined
+        await server.clock.advance(1); // distinct creation times make "newest first" well defined
         const res = expectCode(await placeOrder(api, buyer, store, [{ id: 'b', count }]), 200);
         ids.push(res.body.order_id as string);
       }

@@ -30,7 +30,7 @@ describe(`order timeout with several servers (${DB_KIND})`, () => {
       ids.push(res.body.order_id as string);
     }
     assert.equal((await pay(api, buyer, ids[0]!)).status, 200); // a paid order never times out
-    first.clock.advance(61);
+    await first.clock.advance(61);
 
     const [a, b, c] = await Promise.all([first.sweep(), second.sweep(), first.sweep()]);
     assert.equal(a + b + c, 29);

@@ -1,60 +1,69 @@
 import { randomBytes } from 'node:crypto';
-import type { Database, Queryable } from '../db/database.js';
-import * as books from '../repositories/books-repository.js';
-import type { BookInfo } from '../domain/book.js';
-import * as stores from '../repositories/stores-repository.js';
-import * as users from '../repositories/users-repository.js';
-import { indexBook } from '../services/index-book.js';
-import { hashPassword } from '../security/passwords.js';
+import { Compile } from 'typebox/compile';
+import type { Actor } from '../domain/actor.js';
+import type { BookInfo as Book } from '../domain/book.js';
+import { AppError } from '../errors.js';
+import { Id } from '../schemas/common.js';
+import { BookInfo } from '../schemas/seller.js';
+import type { Services } from '../services/index.js';
 import { CliError } from './io.js';
 
 /**
- * Catalogue writes for the command line: the same repositories and search indexer the HTTP
- * add_book path uses, without tokens (the operator has the database), one transaction per batch.
+ * Catalogue writes for the command line go through the same services and the same schema as
+ * HTTP add_book: the operator (who has the database) acts in a session of the seller's.
  */
-
-export const MAX_ID_LENGTH = 255;
-const MAX_INT32 = 2_147_483_647;
-const MAX_PRICE = 1_000_000_000_000;
 
 export function generatePassword(): string {
   return randomBytes(12).toString('base64url');
 }
 
-export interface EnsuredUser {
-  userPk: number;
+/** The terminal name of the command line's sessions. */
+const CLI_TERMINAL = 'bookstore-cli';
+
+export interface SellerSession {
+  actor: Actor;
   created: boolean;
   /** The password of a seller this call created. */
   password: string | null;
 }
 
-/** The user's internal id; registers the user (given or generated password) when missing. */
-export async function ensureUser(
-  db: Database,
-  userId: string,
-  password: string | undefined,
-  scryptLogN: number,
-  now: Date,
-): Promise<EnsuredUser> {
-  checkId('seller id', userId);
-  const existing = await users.findUser(db, userId);
-  if (existing) return { userPk: existing.id, created: false, password: null };
-  const chosen = password ?? generatePassword();
-  const userPk = await users.insertUser(db, userId, await hashPassword(chosen, scryptLogN), now);
-  if (userPk !== null) return { userPk, created: true, password: chosen };
-  // Registered concurrently by someone else: use that account.
-  const raced = await users.findUser(db, userId);
-  if (!raced) throw new CliError(`could not create seller "${userId}"`);
-  return { userPk: raced.id, created: false, password: null };
+const validId = Compile(Id);
+
+/** Ids as the HTTP schema takes them: 1–255 characters, no NUL or lone surrogate. */
+function checkId(what: string, id: string): void {
+  const shown = id.slice(0, 40);
+  if (!validId.Check(id)) throw new CliError(`${what} must be 1 to 255 characters without NUL, got "${shown}"`);
 }
 
-/** Creates the store for the seller when missing; refuses a store owned by someone else. */
-export async function ensureStore(db: Database, storeId: string, sellerPk: number, sellerId: string, now: Date): Promise<boolean> {
+/** A session of the seller's; registers the seller first (given or generated password) when missing. */
+export async function sellerSession(services: Services, userId: string, password: string | undefined): Promise<SellerSession> {
+  checkId('seller id', userId);
+  const chosen = password ?? generatePassword();
+  let created = true;
+  try {
+    await services.accounts.register(userId, chosen);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    if (err.code !== 'USER_EXISTS') throw new CliError(`seller id "${userId.slice(0, 40)}": ${err.message}`);
+    created = false; // an existing account (perhaps registered a moment ago by someone else)
+  }
+  const actor = await services.accounts.operatorSession(userId, CLI_TERMINAL);
+  return { actor, created, password: created ? chosen : null };
+}
+
+/** Creates the store for the seller when missing; refuses a store owned by someone else, or closed. */
+export async function ensureStore(services: Services, actor: Actor, storeId: string): Promise<boolean> {
   checkId('store id', storeId);
-  const created = await stores.insertStore(db, storeId, sellerPk, now);
-  if (created) return true;
-  const owner = await stores.findStoreOwner(db, storeId);
-  if (owner !== sellerPk) throw new CliError(`store "${storeId}" belongs to another user, not "${sellerId}"; choose another --store`);
+  try {
+    await services.stores.createStore(actor, storeId);
+    return true;
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    if (err.code !== 'STORE_EXISTS') throw new CliError(`store id "${storeId.slice(0, 40)}": ${err.message}`);
+  }
+  const mine = (await services.accounts.describeAccount(actor)).stores.find((s) => s.store_id === storeId);
+  if (mine === undefined) throw new CliError(`store "${storeId}" belongs to another user, not "${actor.userId}"; choose another --store`);
+  if (mine.closed) throw new CliError(`store "${storeId}" is closed; choose another --store`);
   return false;
 }
 
@@ -69,45 +78,50 @@ export interface InvalidBook {
   reason: string;
 }
 
+const validBook = Compile(BookInfo);
+
+/** Why add_book would refuse this book_info (the HTTP schema's first error), or null. */
+export function invalidReason(book: unknown): string | null {
+  if (validBook.Check(book)) return null;
+  const [first] = validBook.Errors(book);
+  if (!first) return 'does not match the book_info schema';
+  const field = first.instancePath.replace(/^\//, '').replace(/\//g, '.') || 'book_info';
+  return `${field}: ${first.message}`;
+}
+
 /**
- * Lists a batch of books in a store in one transaction, each indexed for search like add_book.
- * Books already listed there are skipped (so a re-run adds nothing twice). Should the batch fail
- * as a whole, its books are retried one per transaction so one bad row cannot sink the others.
+ * Lists a batch of books in the seller's store in one transaction, each searchable as soon as it
+ * commits, like add_book. Books already listed there are skipped (so a re-run adds nothing
+ * twice). Should the batch fail as a whole, its books are retried one per transaction so one bad
+ * book cannot sink the others.
  */
 export async function writeBooks(
-  db: Database,
+  services: Services,
+  actor: Actor,
   storeId: string,
-  batch: readonly BookInfo[],
+  batch: readonly Book[],
   stockLevel: number,
   onInvalid: (book: InvalidBook) => void,
 ): Promise<WriteCounts> {
   const counts: WriteCounts = { imported: 0, skipped: 0, invalid: 0 };
-  const valid: BookInfo[] = [];
+  const valid: Book[] = [];
   for (const book of batch) {
     const reason = invalidReason(book);
     if (reason) {
       counts.invalid++;
-      onInvalid({ id: book.id, reason });
+      onInvalid({ id: String(book.id), reason });
     } else valid.push(book);
   }
-  const insertAll = async (tx: Queryable, list: readonly BookInfo[]) => {
-    let imported = 0;
-    for (const book of list) {
-      if (!(await books.insertBook(tx, storeId, book, stockLevel))) continue;
-      await indexBook(tx, storeId, book);
-      imported++;
-    }
-    return imported;
-  };
+  const add = (list: readonly Book[]) => services.stores.addBooks(actor, storeId, list, stockLevel, { skipExisting: true });
   try {
-    const imported = await db.transaction((tx) => insertAll(tx, valid));
-    counts.imported += imported;
-    counts.skipped += valid.length - imported;
+    const { added, skipped } = await add(valid);
+    counts.imported += added;
+    counts.skipped += skipped;
   } catch {
     for (const book of valid) {
       try {
-        const imported = await db.transaction((tx) => insertAll(tx, [book]));
-        if (imported === 1) counts.imported++;
+        const { added } = await add([book]);
+        if (added === 1) counts.imported++;
         else counts.skipped++;
       } catch (err) {
         counts.invalid++;
@@ -116,23 +130,4 @@ export async function writeBooks(
     }
   }
   return counts;
-}
-
-function checkId(what: string, id: string): void {
-  if (id === '' || [...id].length > MAX_ID_LENGTH || id.includes('\u0000')) {
-    throw new CliError(`${what} must be 1 to ${MAX_ID_LENGTH} characters without NUL, got "${id.slice(0, 40)}"`);
-  }
-}
-
-/** The same limits the HTTP schema of add_book enforces. */
-export function invalidReason(book: BookInfo): string | null {
-  if (typeof book.id !== 'string' || book.id === '' || [...book.id].length > MAX_ID_LENGTH) return 'id must be 1 to 255 characters';
-  if (book.id.includes('\u0000')) return 'id contains NUL';
-  if (book.price != null && (!Number.isSafeInteger(book.price) || book.price < 0 || book.price > MAX_PRICE)) {
-    return `price ${book.price} is not a whole number of cents between 0 and ${MAX_PRICE}`;
-  }
-  if (book.pages != null && (!Number.isSafeInteger(book.pages) || book.pages < 0 || book.pages > MAX_INT32)) {
-    return `pages ${book.pages} is out of range`;
-  }
-  return null;
 }

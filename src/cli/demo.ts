@@ -1,6 +1,5 @@
-import type { Database } from '../db/database.js';
-import * as users from '../repositories/users-repository.js';
-import { ensureUser, ensureStore, generatePassword, writeBooks } from './catalogue-writer.js';
+import type { Services } from '../services/index.js';
+import { ensureStore, generatePassword, sellerSession, writeBooks } from './catalogue-writer.js';
 import { DEMO_BOOKS, type DemoShelf } from './demo-books.js';
 import { CliError } from './io.js';
 
@@ -30,17 +29,9 @@ export interface DemoResult {
  * Fills an empty database with three sellers, one store each, ~50 books in Chinese and English
  * (some offered by two stores) and a buyer with money: enough to try search and the order flow.
  */
-export async function createDemo(
-  db: Database,
-  options: { password?: string; scryptLogN: number; now?: () => Date },
-): Promise<DemoResult> {
-  const now = options.now ?? (() => new Date());
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
-  const existing = rows[0]?.n ?? 0;
-  if (existing > 0) {
-    throw new CliError(
-      `the database already has ${existing} user(s); demo only fills an empty database (use a fresh BOOKSTORE_DATA_DIR or database)`,
-    );
+export async function createDemo(services: Services, options: { password?: string }): Promise<DemoResult> {
+  if (await services.accounts.anyUserExists()) {
+    throw new CliError('the database already has users; demo only fills an empty database (use a fresh BOOKSTORE_DATA_DIR or database)');
   }
   const passwordFor = () => options.password ?? generatePassword();
 
@@ -48,19 +39,20 @@ export async function createDemo(
   let total = 0;
   for (const store of STORES) {
     const password = passwordFor();
-    const seller = await ensureUser(db, store.sellerId, password, options.scryptLogN, now());
-    await ensureStore(db, store.storeId, seller.userPk, store.sellerId, now());
+    const seller = await sellerSession(services, store.sellerId, password);
+    await ensureStore(services, seller.actor, store.storeId);
     const shelf = DEMO_BOOKS.filter((b) => b.shelves.includes(store.shelf)).map(({ shelves: _, ...book }) => book);
-    const written = await writeBooks(db, store.storeId, shelf, DEMO_STOCK, (bad) => {
+    const written = await writeBooks(services, seller.actor, store.storeId, shelf, DEMO_STOCK, (bad) => {
       throw new CliError(`demo book ${bad.id}: ${bad.reason}`);
     });
+    await services.accounts.logout(seller.actor);
     total += written.imported;
     sellers.push({ userId: store.sellerId, password, storeId: store.storeId, storeName: store.name, books: written.imported });
   }
 
   const buyerPassword = passwordFor();
-  const buyer = await ensureUser(db, DEMO_BUYER, buyerPassword, options.scryptLogN, now());
-  if (!(await users.changeBalance(db, buyer.userPk, DEMO_BUYER_FUNDS))) throw new CliError('could not fund the demo buyer');
+  await services.accounts.register(DEMO_BUYER, buyerPassword);
+  await services.accounts.addFunds(await services.authenticator.byPassword(DEMO_BUYER, buyerPassword), DEMO_BUYER_FUNDS);
 
   const sample = DEMO_BOOKS[0]!;
   return {

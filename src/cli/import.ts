@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import initSqlJs from 'sql.js';
-import type { Database } from '../db/database.js';
 import type { BookInfo } from '../domain/book.js';
-import { ensureUser, ensureStore, writeBooks, type InvalidBook } from './catalogue-writer.js';
+import type { Services } from '../services/index.js';
+import { ensureStore, sellerSession, writeBooks, type InvalidBook } from './catalogue-writer.js';
 import { CliError } from './io.js';
 import { createProgress, type ProgressCounts } from './progress.js';
 
@@ -22,8 +22,6 @@ export interface ImportOptions {
   /** Password for a seller the import creates; generated when absent. */
   password?: string;
   batchSize?: number;
-  scryptLogN: number;
-  now?: () => Date;
   /** Progress (bar or lines) and warnings. */
   progressStream: NodeJS.WritableStream;
   isTTY: boolean;
@@ -111,12 +109,11 @@ export function rowToBook(row: Record<string, SqlValue>): BookInfo {
  * then lists every book with its tags and cover, indexed for search, in batches. Books the store
  * already lists are skipped, so running it again adds nothing twice.
  */
-export async function importCatalogue(db: Database, source: string | Catalogue, options: ImportOptions): Promise<ImportResult> {
+export async function importCatalogue(services: Services, source: string | Catalogue, options: ImportOptions): Promise<ImportResult> {
   const { sqlite, columns } = typeof source === 'string' ? await openCatalogue(source) : source;
   try {
-    const now = options.now ?? (() => new Date());
-    const seller = await ensureUser(db, options.sellerId, options.password, options.scryptLogN, now());
-    const storeCreated = await ensureStore(db, options.storeId, seller.userPk, options.sellerId, now());
+    const seller = await sellerSession(services, options.sellerId, options.password);
+    const storeCreated = await ensureStore(services, seller.actor, options.storeId);
 
     const total = Number(sqlite.exec('SELECT count(*) FROM book')[0]?.values[0]?.[0] ?? 0);
     const counts: ProgressCounts = { done: 0, total, imported: 0, skipped: 0, invalid: 0 };
@@ -132,7 +129,7 @@ export async function importCatalogue(db: Database, source: string | Catalogue, 
     try {
       let batch: BookInfo[] = [];
       const flush = async () => {
-        const written = await writeBooks(db, options.storeId, batch, options.stock, onInvalid);
+        const written = await writeBooks(services, seller.actor, options.storeId, batch, options.stock, onInvalid);
         counts.done += batch.length;
         counts.imported += written.imported;
         counts.skipped += written.skipped;
@@ -149,6 +146,7 @@ export async function importCatalogue(db: Database, source: string | Catalogue, 
       statement.free();
     }
     progress.finish(counts);
+    await services.accounts.logout(seller.actor);
     return {
       total,
       imported: counts.imported,

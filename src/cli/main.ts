@@ -7,6 +7,7 @@ import { openDatabase } from '../db/open-database.js';
 import { openPglite } from '../db/pglite.js';
 import { connectPostgres } from '../db/postgres.js';
 import { PACKAGE_VERSION, projectPath } from '../paths.js';
+import { servicesFor, type Services } from '../services/index.js';
 import { createDemo, formatDemo } from './demo.js';
 import { importCatalogue, openCatalogue } from './import.js';
 import { CliError, errorMessage, processIo, UsageError, type CliIo } from './io.js';
@@ -133,6 +134,11 @@ function describeDatabase(config: Config): string {
   return `PostgreSQL at ${url.toString()}`;
 }
 
+/** The services on the configured database, for one command; the database is closed afterwards. */
+async function withServices<T>(config: Config, use: (services: Services) => Promise<T>): Promise<T> {
+  return withDatabase(config, (db) => use(servicesFor(config, db)));
+}
+
 async function withDatabase<T>(config: Config, use: (db: Database) => Promise<T>): Promise<T> {
   let db: Database;
   try {
@@ -208,14 +214,13 @@ async function importCommand(args: readonly string[], io: CliIo): Promise<number
   const config = configFrom(envWith(io, values));
   const catalogue = await openCatalogue(file); // a bad file fails before the database is touched
 
-  return withDatabase(config, async (db) => {
-    const result = await importCatalogue(db, catalogue, {
+  return withServices(config, async (services) => {
+    const result = await importCatalogue(services, catalogue, {
       sellerId: values.seller!,
       storeId: values.store!,
       stock,
       ...(values.password !== undefined ? { password: values.password } : {}),
       batchSize,
-      scryptLogN: config.scryptLogN,
       progressStream: io.err,
       isTTY: io.isTTY,
     });
@@ -246,10 +251,9 @@ async function demoCommand(args: readonly string[], io: CliIo): Promise<number> 
   const env = envWith(io, values);
   const config = configFrom(env);
   const url = (values.url ?? `http://${config.host}:${config.port}`).replace(/\/+$/, '');
-  return withDatabase(config, async (db) => {
-    const result = await createDemo(db, {
+  return withServices(config, async (services) => {
+    const result = await createDemo(services, {
       ...(values.password !== undefined ? { password: values.password } : {}),
-      scryptLogN: config.scryptLogN,
     });
     io.out.write(formatDemo(result, url));
     return 0;

@@ -3,56 +3,105 @@ import type { ErrorCode } from '../errors.js';
 export const ORDER_STATUSES = ['unpaid', 'paid', 'shipped', 'received', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export type OrderAction = 'pay' | 'ship' | 'receive' | 'cancel';
+export type OrderAction = 'pay' | 'ship' | 'receive' | 'cancel' | 'expire';
 
-interface Transition {
-  /** States the action accepts; the SQL of the transition names them in its WHERE clause. */
+/** What a transition does besides changing the order's state, in the same statement. */
+export type OrderEffect =
+  /** buyer's balance → escrow (guarded: balance ≥ total) */
+  | 'debit_buyer'
+  /** escrow → seller's balance */
+  | 'credit_seller'
+  /** reserved stock back to the store; a paid order's escrow back to the buyer */
+  | 'restock_and_refund'
+  | 'none';
+
+export interface Transition {
+  /** States the action accepts; the transition's SQL names them in its WHERE clause. */
   from: readonly OrderStatus[];
   to: OrderStatus;
   /** The timestamp column the transition sets. */
   stamp: 'paid_at' | 'shipped_at' | 'received_at' | 'cancelled_at';
-  /** What the caller is told when the order is in any other state (API.md's table). */
+  /** Who may take it: the order's buyer, its store's owner, or nobody but the sweeper. */
+  by: 'buyer' | 'seller' | 'sweeper';
+  effect: OrderEffect;
+  cancelReason?: 'buyer' | 'timeout';
+  /** What the caller is told when the order is in another state (API.md's table). */
   refuse: Partial<Record<OrderStatus, ErrorCode>>;
+  /** The action in words, for refusal messages. */
+  verb: string;
 }
 
 /** The order state machine: unpaid → paid → shipped → received, or → cancelled. */
-export const ORDER_TRANSITIONS: Record<OrderAction, Transition> = {
+export const ORDER_TRANSITIONS: Readonly<Record<OrderAction, Transition>> = {
   pay: {
     from: ['unpaid'],
     to: 'paid',
     stamp: 'paid_at',
+    by: 'buyer',
+    effect: 'debit_buyer',
     refuse: { paid: 'INVALID_ORDER', shipped: 'INVALID_ORDER', received: 'INVALID_ORDER', cancelled: 'INVALID_ORDER' },
+    verb: 'pay',
   },
   ship: {
     from: ['paid'],
     to: 'shipped',
     stamp: 'shipped_at',
+    by: 'seller',
+    effect: 'none',
     refuse: { unpaid: 'ORDER_NOT_PAID', shipped: 'ORDER_SHIPPED', received: 'ORDER_SHIPPED', cancelled: 'ORDER_CLOSED' },
+    verb: 'ship',
   },
   receive: {
     from: ['shipped'],
     to: 'received',
     stamp: 'received_at',
+    by: 'buyer',
+    effect: 'credit_seller',
     refuse: { unpaid: 'ORDER_NOT_SHIPPED', paid: 'ORDER_NOT_SHIPPED', received: 'ORDER_RECEIVED', cancelled: 'ORDER_CLOSED' },
+    verb: 'confirm receipt of',
   },
   cancel: {
     from: ['unpaid', 'paid'],
     to: 'cancelled',
     stamp: 'cancelled_at',
+    by: 'buyer',
+    effect: 'restock_and_refund',
+    cancelReason: 'buyer',
     refuse: { shipped: 'ORDER_NOT_CANCELLABLE', received: 'ORDER_NOT_CANCELLABLE', cancelled: 'ORDER_CLOSED' },
+    verb: 'cancel',
+  },
+  /** The timeout: an unpaid order past its deadline (see past_deadline in migrations/004). */
+  expire: {
+    from: ['unpaid'],
+    to: 'cancelled',
+    stamp: 'cancelled_at',
+    by: 'sweeper',
+    effect: 'restock_and_refund',
+    cancelReason: 'timeout',
+    refuse: {},
+    verb: 'expire',
   },
 };
 
-/**
- * An unpaid order past its deadline is cancelled, whether or not the sweeper has got to it
- * yet; every decision uses this effective state, so a late payment is refused at once.
- */
-export function effectiveStatus(status: OrderStatus, createdAt: Date, now: Date, timeoutS: number): OrderStatus {
-  return status === 'unpaid' && createdAt.getTime() + timeoutS * 1000 <= now.getTime() ? 'cancelled' : status;
-}
+const STATE_WORDS: Record<OrderStatus, string> = {
+  unpaid: 'the order is not paid yet',
+  paid: 'the order is already paid',
+  shipped: 'the order is already shipped',
+  received: 'the order is already received',
+  cancelled: 'the order is cancelled',
+};
 
-/** The error for attempting `action` on an order in `status`, or null when it is allowed. */
-export function refusal(action: OrderAction, status: OrderStatus): ErrorCode | null {
+/**
+ * The refusal for attempting `action` on an order that is `status` now, or null when the
+ * state machine allows it. `cancelReason` only words the message.
+ */
+export function refusal(
+  action: OrderAction,
+  status: OrderStatus,
+  cancelReason: 'buyer' | 'timeout' | null = null,
+): { code: ErrorCode; message: string } | null {
   const t = ORDER_TRANSITIONS[action];
-  return t.from.includes(status) ? null : (t.refuse[status] ?? 'INVALID_ORDER');
+  if (t.from.includes(status)) return null;
+  const why = status === 'cancelled' && cancelReason !== null ? (cancelReason === 'timeout' ? ' (not paid in time)' : ' (by the buyer)') : '';
+  return { code: t.refuse[status] ?? 'INVALID_ORDER', message: `cannot ${t.verb} this order: ${STATE_WORDS[status]}${why}` };
 }

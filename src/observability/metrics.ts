@@ -1,4 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { OrderEvents } from '../domain/events.js';
 
 /**
  * The service's Prometheus metrics, in a Registry of their own (not prom-client's global one),
@@ -39,10 +40,10 @@ export function createMetrics(): Metrics {
       buckets: DURATION_BUCKETS,
       registers: [registry],
     }),
-    ordersCreated: counter('bookstore_orders_created_total', 'Orders placed (POST /buyer/new_order answered 200)'),
-    ordersPaid: counter('bookstore_orders_paid_total', 'Orders paid (POST /buyer/payment answered 200)'),
-    ordersShipped: counter('bookstore_orders_shipped_total', 'Orders shipped (POST /seller/send_books answered 200)'),
-    ordersReceived: counter('bookstore_orders_received_total', 'Orders received (POST /buyer/receive_books answered 200)'),
+    ordersCreated: counter('bookstore_orders_created_total', 'Orders placed'),
+    ordersPaid: counter('bookstore_orders_paid_total', 'Orders paid'),
+    ordersShipped: counter('bookstore_orders_shipped_total', 'Orders shipped'),
+    ordersReceived: counter('bookstore_orders_received_total', 'Orders received by their buyer'),
     ordersCancelled: counter('bookstore_orders_cancelled_total', 'Orders cancelled, by reason: buyer or timeout', ['reason']),
     stockConflicts: counter('bookstore_stock_conflicts_total', 'Requests refused with 517 (stock level too low), by route', [
       'route',
@@ -56,39 +57,26 @@ export function createMetrics(): Metrics {
   return metrics;
 }
 
-type DomainRule = (status: number, body: unknown) => void;
+/** The services' business events, counted. */
+export function orderEventCounters(metrics: Metrics): OrderEvents {
+  return {
+    created: () => metrics.ordersCreated.inc(),
+    paid: () => metrics.ordersPaid.inc(),
+    shipped: () => metrics.ordersShipped.inc(),
+    received: () => metrics.ordersReceived.inc(),
+    cancelled: (reason, count = 1) => metrics.ordersCancelled.inc({ reason }, count),
+  };
+}
 
 /**
- * Per-response accounting, looked up once per route: the domain counters are derived from the
- * route and the status code alone (plus, for close_order, whether the body named an order), so
- * no service code is touched and the hot path costs a map lookup and a histogram observation.
+ * Per-response accounting: the duration histogram by route pattern, 517 answers by route, and
+ * the failures of routes whose config asks for it (payment). The histogram child of each
+ * (method, route, status) is looked up once.
  */
 export function createRecorder(metrics: Metrics) {
-  const rules: Record<string, DomainRule> = {
-    '/buyer/new_order': (status) => {
-      if (status === 200) metrics.ordersCreated.inc();
-    },
-    '/buyer/payment': (status) => {
-      if (status === 200) metrics.ordersPaid.inc();
-      else metrics.paymentFailures.inc({ code: String(status) });
-    },
-    '/seller/send_books': (status) => {
-      if (status === 200) metrics.ordersShipped.inc();
-    },
-    '/buyer/receive_books': (status) => {
-      if (status === 200) metrics.ordersReceived.inc();
-    },
-    // Without order_id this URL is an order query (course compatibility), not a cancellation.
-    '/buyer/close_order': (status, body) => {
-      if (status === 200 && (body as { order_id?: unknown } | null | undefined)?.order_id != null) {
-        metrics.ordersCancelled.inc({ reason: 'buyer' });
-      }
-    },
-  };
-
   const children = new Map<string, { observe(seconds: number): void }>();
 
-  return function record(method: string, route: string, status: number, seconds: number, body: unknown): void {
+  return function record(method: string, route: string, status: number, seconds: number, countFailures: 'payment' | undefined): void {
     const key = `${method} ${route} ${status}`;
     let child = children.get(key);
     if (child === undefined) {
@@ -97,22 +85,6 @@ export function createRecorder(metrics: Metrics) {
     }
     child.observe(seconds);
     if (status === 517) metrics.stockConflicts.inc({ route });
-    rules[route]?.(status, body);
-  };
-}
-
-/** Counts orders the timeout sweeper cancels; wraps whatever runs the sweep. */
-export function countTimeoutCancellations<T extends { cancelExpiredOrders(...args: never[]): Promise<number> }>(
-  service: T,
-  metrics: Metrics,
-): T {
-  const sweep = service.cancelExpiredOrders.bind(service);
-  return {
-    ...service,
-    cancelExpiredOrders: async (...args: Parameters<T['cancelExpiredOrders']>) => {
-      const cancelled = await sweep(...args);
-      if (cancelled > 0) metrics.ordersCancelled.inc({ reason: 'timeout' }, cancelled);
-      return cancelled;
-    },
+    if (countFailures === 'payment' && status !== 200) metrics.paymentFailures.inc({ code: String(status) });
   };
 }

@@ -29,7 +29,7 @@ export async function registerObservability(server: FastifyInstance, { db, metri
   server.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL (which carries query strings and ids).
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
-    record(request.method, route, reply.statusCode, reply.elapsedTime / 1000, request.body);
+    record(request.method, route, reply.statusCode, reply.elapsedTime / 1000, request.routeOptions.config.countFailures);
     // One access line per request (Fastify's own pair of lines is turned off in app.ts).
     request.log.info({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
     done();

@@ -4,25 +4,13 @@ import { BookInfo } from '../schemas/seller.js';
 
 /**
  * Post-processing of the document @fastify/swagger generates from the route schemas: it adds
- * what the schemas cannot say (which routes take the `token` header, what each status code means,
- * grouping, the 413 every body-carrying route can answer) and names the shared schemas as
+ * what the schemas cannot say (what each status code means, grouping, the 413 every
+ * body-carrying route can answer) and names the shared schemas as
  * components. It never invents a schema: components are the TypeBox declarations themselves.
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
-
-/** Routes that authenticate with the `token` header (API.md's [token] marker). */
-export const TOKEN_ROUTES: ReadonlySet<string> = new Set([
-  '/auth/logout',
-  '/seller/create_store',
-  '/seller/add_book',
-  '/seller/add_stock_level',
-  '/seller/send_books',
-  '/seller/query_order',
-  '/buyer/new_order',
-  '/buyer/receive_books',
-]);
 
 /** What each status code means (the contract's code table). */
 export const STATUS_MEANINGS: Readonly<Record<string, string>> = {
@@ -72,6 +60,11 @@ export const NAMED_SCHEMAS: Readonly<Record<string, TSchema>> = { OrderPage, Ord
 
 const COMPONENT_REF = '#/components/schemas/';
 
+/** The `token` header of token routes (their auth rule, see http/route-config.ts). */
+export const SECURITY_SCHEMES = {
+  token: { type: 'apiKey', in: 'header', name: 'token', description: 'The token returned by POST /auth/login' },
+} as const;
+
 export interface DocumentInfo {
   version: string;
 }
@@ -83,9 +76,6 @@ export function refineDocument(doc: JsonObject, info: DocumentInfo): JsonObject 
   for (const [name, schema] of named) {
     schemas[name] = replaceNamed(schema, named, name) as Json;
   }
-  components.securitySchemes = {
-    token: { type: 'apiKey', in: 'header', name: 'token', description: 'The token returned by POST /auth/login' },
-  };
 
   const paths = asObject(doc.paths ?? {});
   for (const [path, item] of Object.entries(paths)) {
@@ -100,7 +90,7 @@ export function refineDocument(doc: JsonObject, info: DocumentInfo): JsonObject 
     info: { title: 'Bookstore API', version: info.version, description: DESCRIPTION },
     tags: TAGS,
     paths: sortKeys(paths),
-    components: { schemas: sortKeys(schemas), securitySchemes: components.securitySchemes },
+    components: { schemas: sortKeys(schemas), securitySchemes: SECURITY_SCHEMES },
   };
 }
 
@@ -109,7 +99,6 @@ function refineOperation(op: JsonObject, method: string, path: string): void {
   const tag = segments.length > 1 ? segments[0]! : 'service';
   op.tags = [tag];
   op.operationId = [method, ...segments].join('_').replace(/[^A-Za-z0-9_]/g, '_');
-  if (TOKEN_ROUTES.has(path)) op.security = [{ token: [] }];
 
   const responses = asObject((op.responses ??= {}));
   if (op.requestBody !== undefined && responses['413'] === undefined) {

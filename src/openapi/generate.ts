@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { buildApp, type App } from '../app.js';
-import { systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { projectPath } from '../paths.js';
@@ -11,31 +9,19 @@ import { projectPath } from '../paths.js';
 /** The committed copy of the document; CI checks it is current (`npm run openapi:check`). */
 export const DOCUMENT_FILE = projectPath('docs', 'openapi.json');
 
-/**
- * A stand-in database for building the app without one: every query succeeds with no rows (so
- * start-up work such as catching up on a search backfill finds nothing to do), or, once
- * `state.down` is set, fails as an unreachable database would.
- */
-export function offlineDatabase(state: { down: boolean } = { down: false }): Database {
-  const answer = async () => {
-    if (state.down) throw new Error('database unavailable');
-    return { rows: [], rowCount: 0 };
+/** The document describes routes and schemas only: the app it is built from never reaches a database. */
+function noDatabase(): Database {
+  const refuse = async (): Promise<never> => {
+    throw new Error('no database: this app was built only to describe its routes');
   };
-  const db: Database = {
-    kind: 'pglite',
-    query: answer as Database['query'],
-    exec: async () => void (await answer()),
-    transaction: async (fn) => fn(db),
-    close: async () => {},
-  };
-  return db;
+  return { kind: 'pglite', query: refuse, exec: refuse, transaction: refuse, close: async () => {} };
 }
 
 /**
- * Builds the real application (routes, schemas, plugins) without a real database and hands it
- * to `use`; nothing listens. The document does not depend on configuration.
+ * Builds the real application (routes, schemas, plugins) without a database and hands it to
+ * `use`; nothing listens. The document does not depend on configuration.
  */
-export async function withOfflineApp<T>(use: (app: App) => Promise<T>, db: Database = offlineDatabase()): Promise<T> {
+export async function withOfflineApp<T>(use: (app: App) => Promise<T>, db: Database = noDatabase()): Promise<T> {
   const config: Config = {
     port: 0,
     host: '127.0.0.1',
@@ -48,7 +34,7 @@ export async function withOfflineApp<T>(use: (app: App) => Promise<T>, db: Datab
     poolSize: 1,
     logLevel: 'silent',
   };
-  const app = await buildApp({ config, db, clock: systemClock, logger: false });
+  const app = await buildApp({ config, db, logger: false });
   try {
     await app.server.ready();
     return await use(app);
@@ -92,14 +78,4 @@ export async function runOpenApiCommand(argv: readonly string[], out: NodeJS.Wri
   writeFileSync(file, text);
   out.write(`wrote ${shown}\n`);
   return 0;
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runOpenApiCommand(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      console.error('openapi: ' + (err instanceof Error ? err.message : String(err)));
-      process.exit(1);
-    },
-  );
 }

@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type } from 'typebox';
 import { PACKAGE_VERSION } from '../paths.js';
-import { refineDocument } from './document.js';
+import { refineDocument, SECURITY_SCHEMES } from './document.js';
 
 export interface RouteRecord {
   method: string;
@@ -31,6 +31,8 @@ export async function registerOpenApi(server: FastifyInstance): Promise<void> {
   const routes: RouteRecord[] = [];
   inventories.set(server, routes);
   server.addHook('onRoute', (route) => {
+    // Routes whose auth rule is the token carry it as the document's security requirement.
+    if (route.config?.auth?.by === 'token') route.schema = { ...route.schema, security: [{ token: [] }] } as FastifySchema;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) {
       if (method === 'HEAD' && route.url !== undefined && routes.some((r) => r.method === 'GET' && r.url === route.url)) continue;
@@ -40,7 +42,7 @@ export async function registerOpenApi(server: FastifyInstance): Promise<void> {
   });
 
   await server.register(swagger, {
-    openapi: { openapi: '3.1.0', info: { title: 'Bookstore API', version: PACKAGE_VERSION } },
+    openapi: { openapi: '3.1.0', info: { title: 'Bookstore API', version: PACKAGE_VERSION }, components: { securitySchemes: SECURITY_SCHEMES } },
     transformObject: (document) =>
       refineDocument((document as { openapiObject: object }).openapiObject as never, { version: PACKAGE_VERSION }) as never,
   });

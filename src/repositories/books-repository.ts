@@ -1,14 +1,28 @@
 import type { Queryable } from '../db/database.js';
+import { credentialParams, type Actor } from '../domain/actor.js';
 import type { BookInfo } from '../domain/book.js';
 
-/** Creates the listing (hot row), its description and its pictures; false if the id is taken. */
-export async function insertBook(q: Queryable, storeId: string, book: BookInfo, stockLevel: number): Promise<boolean> {
+/** The largest stock level a listing holds (the column is a 32-bit integer). */
+export const MAX_STOCK = 2_147_483_647;
+
+/**
+ * Creates a listing (the hot row: price and stock) in a store the actor owns and that is open;
+ * the statement re-checks the actor's credential. False when refused for any reason (the id is
+ * taken, the store is missing, closed or someone else's, the credential is not current).
+ */
+export async function insertListing(q: Queryable, actor: Actor, storeId: string, book: BookInfo, stockLevel: number): Promise<boolean> {
   const { rowCount } = await q.query(
-    `INSERT INTO listings (store_id, book_id, price, stock_level) VALUES ($1, $2, $3, $4)
+    `INSERT INTO listings (store_id, book_id, price, stock_level)
+     SELECT s.store_id, $6, $7, $8 FROM stores s
+      WHERE s.store_id = $5 AND s.closed_at IS NULL AND s.owner_pk = (SELECT actor_pk($1, $2, $3, $4))
      ON CONFLICT (store_id, book_id) DO NOTHING`,
-    [storeId, book.id, book.price ?? 0, stockLevel],
+    [...credentialParams(actor), storeId, book.id, book.price ?? 0, stockLevel],
   );
-  if (rowCount !== 1) return false;
+  return rowCount === 1;
+}
+
+/** The cold description of a new listing, and its pictures. */
+export async function insertBookDetails(q: Queryable, storeId: string, book: BookInfo): Promise<void> {
   await q.query(
     `INSERT INTO books (store_id, book_id, title, author, publisher, original_title, translator, pub_year, pages,
                         currency_unit, binding, isbn, author_intro, book_intro, content, tags)
@@ -26,26 +40,21 @@ export async function insertBook(q: Queryable, storeId: string, book: BookInfo, 
       storeId, book.id, position, Buffer.from(picture, 'base64'),
     ]);
   }
-  return true;
 }
 
-export type StockChange = 'ok' | 'no-book' | 'too-low' | 'too-high';
-
-/** Adds delta to a listing's stock, never below 0 nor past the column's range. */
-export async function changeStock(q: Queryable, storeId: string, bookId: string, delta: number): Promise<StockChange> {
+/**
+ * Adds delta to a listing's stock, in a store the actor owns and that is open, never below 0 nor
+ * past MAX_STOCK; false when refused for any reason.
+ */
+export async function changeStock(q: Queryable, actor: Actor, storeId: string, bookId: string, delta: number): Promise<boolean> {
   const { rowCount } = await q.query(
-    `UPDATE listings SET stock_level = stock_level + $3
-      WHERE store_id = $1 AND book_id = $2 AND stock_level + $3::int8 BETWEEN 0 AND 2147483647`,
-    [storeId, bookId, delta],
+    `UPDATE listings l SET stock_level = l.stock_level + $7
+       FROM stores s
+      WHERE l.store_id = $5 AND l.book_id = $6 AND s.store_id = l.store_id AND s.closed_at IS NULL
+        AND s.owner_pk = (SELECT actor_pk($1, $2, $3, $4)) AND l.stock_level + $7::int8 BETWEEN 0 AND ${MAX_STOCK}`,
+    [...credentialParams(actor), storeId, bookId, delta],
   );
-  if (rowCount === 1) return 'ok';
-  const { rows } = await q.query<{ stock_level: number }>(
-    'SELECT stock_level FROM listings WHERE store_id = $1 AND book_id = $2',
-    [storeId, bookId],
-  );
-  const row = rows[0];
-  if (!row) return 'no-book';
-  return row.stock_level + delta < 0 ? 'too-low' : 'too-high';
+  return rowCount === 1;
 }
 
 /** Stock levels of the given books in a store (missing ids are absent from the result). */
@@ -55,18 +64,4 @@ export async function findStockLevels(q: Queryable, storeId: string, bookIds: re
     [storeId, bookIds],
   );
   return new Map(rows.map((r) => [r.book_id, r.stock_level]));
-}
-
-/** Returns the reserved copies of the given orders to their stores' stock. */
-export async function restockOrders(q: Queryable, orderIds: readonly string[]): Promise<void> {
-  await q.query(
-    `UPDATE listings l SET stock_level = l.stock_level + r.count
-       FROM (SELECT o.store_id, ol.book_id, sum(ol.count)::int AS count
-               FROM order_lines ol JOIN orders o ON o.order_id = ol.order_id
-              WHERE ol.order_id = ANY($1::uuid[])
-              GROUP BY o.store_id, ol.book_id
-              ORDER BY o.store_id, ol.book_id) AS r
-      WHERE l.store_id = r.store_id AND l.book_id = r.book_id`,
-    [orderIds],
-  );
 }

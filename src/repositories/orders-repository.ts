@@ -1,146 +1,179 @@
 import { sqlState, type Queryable } from '../db/database.js';
-import { ORDER_TRANSITIONS, type OrderAction, type OrderStatus } from '../domain/order-state.js';
-import type { OrderView } from '../schemas/common.js';
-import type { VerifiedCredential } from '../security/passwords.js';
+import { credentialParams, type Actor } from '../domain/actor.js';
+import type { OrderLine, OrderRecord } from '../domain/order.js';
+import { ORDER_TRANSITIONS, type OrderAction, type OrderStatus, type Transition } from '../domain/order-state.js';
 
 export interface NewOrder {
   orderId: string;
-  buyerId: string;
-  /** The login session the request claims; checked in the same statement. */
-  terminal: string;
-  tokenId: string;
+  actor: Actor;
   storeId: string;
-  now: Date;
-  /** Distinct, sorted: rows are locked in this order. */
+  /** As the buyer sent them: the statement adds up repeated books and sorts them itself. */
   bookIds: readonly string[];
   counts: readonly number[];
+  /** Seconds the buyer has to pay. */
+  timeoutS: number;
 }
 
-/** SQLSTATE raised by place_order when a line cannot be reserved (see migrations/003). */
+/** SQLSTATE raised by place_order when the store or a line cannot be reserved (migrations/004). */
 const RESERVATION_REFUSED = 'BK001';
 
 /**
- * Places an order in one statement, all of it or none of it (the place_order function of
- * migrations/003): checks the buyer's session, decrements each line's stock with a guarded
- * UPDATE in book id order (the fixed lock order), and writes the unpaid order with its lines,
- * priced from the rows it updated. A line that cannot be reserved undoes the whole statement.
+ * Places an order in one statement, all of it or none of it (place_order in migrations/004):
+ * re-checks and holds the buyer's session, holds the store open, reserves each book's stock with a
+ * guarded UPDATE in book id order and writes the unpaid order with its deadline.
  */
-export async function placeOrder(q: Queryable, o: NewOrder): Promise<{ authorized: boolean; created: boolean }> {
+export async function placeOrder(q: Queryable, o: NewOrder): Promise<'placed' | 'unauthorized' | 'refused'> {
   try {
-    const { rows } = await q.query<{ authorized: boolean; created: boolean }>(
-      'SELECT authorized, created FROM place_order($1, $2, $3, $4, $5, $6, $7, $8)',
-      [o.orderId, o.buyerId, o.storeId, o.bookIds, o.counts, o.now, o.terminal, o.tokenId],
-    );
-    return rows[0]!;
+    const { rows } = await q.query<{ placed: boolean }>('SELECT place_order($1, $2, $3, $4, $5, $6, $7, $8) AS placed', [
+      o.orderId, ...credentialParams(o.actor).slice(0, 3), o.storeId, o.bookIds, o.counts, o.timeoutS,
+    ]);
+    return rows[0]?.placed ? 'placed' : 'unauthorized';
   } catch (err) {
-    if (sqlState(err) === RESERVATION_REFUSED) return { authorized: true, created: false };
+    if (sqlState(err) === RESERVATION_REFUSED) return 'refused';
     throw err;
   }
 }
 
-export interface PayResult {
-  /** The credential was current (the user exists and the password hash is still this one). */
-  authorized: boolean;
-  /** The order's total, or null when the order was not payable by this buyer. */
-  total: number | null;
-  paid: boolean;
+const quoted = (states: readonly OrderStatus[]) => states.map((s) => `'${s}'`).join(', ');
+
+/**
+ * The effect CTEs of a transition over the locked `target` orders, ending in `done` (the orders
+ * whose effect happened): the state change is applied to exactly those.
+ */
+function effectSql(t: Transition): string {
+  switch (t.effect) {
+    case 'none':
+      return 'done AS (SELECT order_id FROM target)';
+    case 'debit_buyer':
+      // Guarded: the whole payment happens only if the balance covers it.
+      return `done AS (
+        UPDATE users u SET balance = u.balance - t.total_price FROM target t
+         WHERE u.id = t.buyer_pk AND u.balance >= t.total_price
+        RETURNING t.order_id)`;
+    case 'credit_seller':
+      return `done AS (
+        UPDATE users u SET balance = u.balance + t.total_price FROM target t
+         WHERE u.id = t.seller_pk
+        RETURNING t.order_id)`;
+    case 'restock_and_refund':
+      // Listings are locked in (store_id, book_id) order, sorted by the database (the lock order
+      // place_order uses too), before their stock is given back.
+      return `lines AS (
+        SELECT t.store_id, ol.book_id, sum(ol.count)::int8 AS count
+          FROM target t JOIN order_lines ol ON ol.order_id = t.order_id
+         GROUP BY t.store_id, ol.book_id),
+      locked AS (
+        SELECT l.store_id, l.book_id FROM listings l JOIN lines x ON x.store_id = l.store_id AND x.book_id = l.book_id
+         ORDER BY l.store_id, l.book_id
+           FOR UPDATE OF l),
+      restocked AS (
+        UPDATE listings l SET stock_level = l.stock_level + x.count
+          FROM lines x JOIN locked k ON k.store_id = x.store_id AND k.book_id = x.book_id
+         WHERE l.store_id = x.store_id AND l.book_id = x.book_id
+        RETURNING 1),
+      refunded AS (
+        UPDATE users u SET balance = u.balance + r.total
+          FROM (SELECT buyer_pk, sum(total_price) AS total FROM target WHERE from_status = 'paid' GROUP BY buyer_pk) r
+         WHERE u.id = r.buyer_pk
+        RETURNING 1),
+      done AS (SELECT order_id FROM target)`;
+  }
+}
+
+/** The state change itself, named by the states it expects, for the orders in `done`. */
+function moveSql(t: Transition): string {
+  const reason = t.cancelReason ? `, cancel_reason = '${t.cancelReason}'` : '';
+  // The timeout cancels an order as of its deadline, whenever the sweeper gets to it.
+  const at = t.by === 'sweeper' ? 'o.pay_by' : 'clock_now()';
+  return `moved AS (
+    UPDATE orders o SET status = '${t.to}', ${t.stamp} = ${at}${reason}
+      FROM done d
+     WHERE o.order_id = d.order_id AND o.status IN (${quoted(t.from)})
+    RETURNING o.order_id)`;
 }
 
 /**
- * unpaid → paid for the buyer's own order that is still within its payment window, with the
- * buyer's balance debited by its total — one statement, so all of it happens or none of it.
- * The buyer must still have the password hash the caller verified. The order row is locked
- * first (order before balance, the fixed lock order), the debit is guarded by
- * `balance >= total`, and the status change by `status = 'unpaid'` and by the debit.
+ * One order's transition as one statement, built from the state machine's table: re-check and
+ * hold the actor's credential, lock the order if it is in a state the action accepts (as it
+ * stands now: an expired unpaid order is cancelled) and the actor may act on it, apply the
+ * effect, then the state change. $1 order id, $2–$5 the credential, $6 the store it must be in (or null).
  */
-export async function payOrder(
-  q: Queryable,
-  orderId: string,
-  buyer: VerifiedCredential,
-  now: Date,
-  createdAfter: Date,
-): Promise<PayResult> {
-  const { rows } = await q.query<PayResult>(
-    `WITH buyer AS (
-       SELECT id FROM users WHERE id = $2 AND password_hash = $5 AND unregistered_at IS NULL),
-     payable AS (
-       SELECT o.order_id, o.total_price FROM orders o JOIN buyer b ON b.id = o.buyer_pk
-        WHERE o.order_id = $1 AND o.status = 'unpaid' AND o.created_at > $4
-        FOR UPDATE OF o),
-     debit AS (
-       UPDATE users SET balance = users.balance - payable.total_price
-         FROM payable
-        WHERE users.id = $2 AND users.balance >= payable.total_price
-        RETURNING payable.order_id),
-     paid AS (
-       UPDATE orders SET status = 'paid', paid_at = $3
-         FROM debit
-        WHERE orders.order_id = debit.order_id AND orders.status = 'unpaid'
-        RETURNING orders.order_id)
-     SELECT EXISTS (SELECT 1 FROM buyer) AS authorized, (SELECT total_price FROM payable) AS total,
-            EXISTS (SELECT 1 FROM paid) AS paid`,
-    [orderId, buyer.userPk, now, createdAfter, buyer.passwordHash],
-  );
-  return rows[0] ?? { authorized: false, total: null, paid: false };
+function transitionSql(action: Exclude<OrderAction, 'expire'>): string {
+  const t = ORDER_TRANSITIONS[action];
+  const who = t.by === 'buyer' ? 'o.buyer_pk = a.pk' : 's.owner_pk = a.pk';
+  return `WITH a AS MATERIALIZED (SELECT actor_pk($2, $3, $4, $5) AS pk),
+  target AS (
+    SELECT o.order_id, o.store_id, o.buyer_pk, s.owner_pk AS seller_pk, o.total_price, o.status AS from_status
+      FROM orders o JOIN stores s ON s.store_id = o.store_id CROSS JOIN a
+     WHERE o.order_id = $1 AND o.status IN (${quoted(t.from)}) AND order_status_now(o.status, o.pay_by) IN (${quoted(t.from)})
+       AND ${who} AND ($6::text IS NULL OR o.store_id = $6)
+       FOR UPDATE OF o),
+  ${effectSql(t)},
+  ${moveSql(t)}
+  SELECT count(*)::int AS moved FROM moved`;
 }
 
-export interface LockedOrder {
-  order_id: string;
+const TRANSITION_SQL = {
+  pay: transitionSql('pay'),
+  ship: transitionSql('ship'),
+  receive: transitionSql('receive'),
+  cancel: transitionSql('cancel'),
+};
+
+/** Applies `action` to the actor's order; false when refused for any reason (nothing changed). */
+export async function transitionOrder(
+  q: Queryable,
+  action: keyof typeof TRANSITION_SQL,
+  orderId: string,
+  actor: Actor,
+  storeId: string | null = null,
+): Promise<boolean> {
+  const { rows } = await q.query<{ moved: number }>(TRANSITION_SQL[action], [orderId, ...credentialParams(actor), storeId]);
+  return rows[0]?.moved === 1;
+}
+
+const EXPIRE_SQL = (() => {
+  const t = ORDER_TRANSITIONS.expire;
+  return `WITH target AS (
+    SELECT o.order_id, o.store_id, o.buyer_pk, o.total_price, o.status AS from_status
+      FROM orders o
+     WHERE o.status IN (${quoted(t.from)}) AND past_deadline(o.pay_by)
+     ORDER BY o.pay_by
+     LIMIT $1
+       FOR UPDATE OF o SKIP LOCKED),
+  ${effectSql(t)},
+  ${moveSql(t)}
+  SELECT count(*)::int AS moved FROM moved`;
+})();
+
+/**
+ * Cancels up to `limit` unpaid orders past their deadline and restocks them, as one statement.
+ * SKIP LOCKED lets several processes sweep together; the status guard makes each cancellation
+ * happen once.
+ */
+export async function expireOrders(q: Queryable, limit: number): Promise<number> {
+  const { rows } = await q.query<{ moved: number }>(EXPIRE_SQL, [limit]);
+  return rows[0]?.moved ?? 0;
+}
+
+/** What a refusal explanation needs to know about an order, as it stands now. */
+export interface OrderFacts {
   buyer_pk: number;
   store_id: string;
   seller_pk: number;
   status: OrderStatus;
+  cancel_reason: 'buyer' | 'timeout' | null;
   total_price: number;
-  created_at: Date;
 }
 
-/** Locks one order row for a state change, with what callers check before changing it. */
-export async function lockOrder(q: Queryable, orderId: string): Promise<LockedOrder | null> {
-  const { rows } = await q.query<LockedOrder>(
-    `SELECT o.order_id, o.buyer_pk, o.store_id, s.owner_pk AS seller_pk, o.status, o.total_price, o.created_at
-       FROM orders o JOIN stores s ON s.store_id = o.store_id
-      WHERE o.order_id = $1
-      FOR UPDATE OF o`,
+export async function findOrderFacts(q: Queryable, orderId: string): Promise<OrderFacts | null> {
+  const { rows } = await q.query<OrderFacts>(
+    `SELECT o.buyer_pk, o.store_id, s.owner_pk AS seller_pk, o.status, o.cancel_reason, o.total_price
+       FROM orders_now o JOIN stores s ON s.store_id = o.store_id
+      WHERE o.order_id = $1`,
     [orderId],
   );
   return rows[0] ?? null;
-}
-
-/** Applies a transition of the state machine to an order expected to be in state `from`. */
-export async function transitionOrder(
-  q: Queryable,
-  orderId: string,
-  action: OrderAction,
-  from: OrderStatus,
-  now: Date,
-  cancelReason: 'buyer' | 'timeout' | null = null,
-): Promise<boolean> {
-  const t = ORDER_TRANSITIONS[action];
-  if (!t.from.includes(from)) return false;
-  const { rowCount } = await q.query(
-    `UPDATE orders SET status = $3, ${t.stamp} = $4, cancel_reason = COALESCE($5, cancel_reason)
-      WHERE order_id = $1 AND status = $2`,
-    [orderId, from, t.to, now, cancelReason],
-  );
-  return rowCount === 1;
-}
-
-/**
- * Cancels up to `limit` unpaid orders created at or before `deadline`. SKIP LOCKED lets several
- * server processes sweep together, and the status guard makes each cancellation happen once.
- */
-export async function cancelExpiredUnpaid(q: Queryable, deadline: Date, now: Date, limit: number): Promise<string[]> {
-  const { rows } = await q.query<{ order_id: string }>(
-    `UPDATE orders SET status = 'cancelled', cancel_reason = 'timeout', cancelled_at = $2
-      WHERE order_id IN (SELECT order_id FROM orders
-                          WHERE status = 'unpaid' AND created_at <= $1
-                          ORDER BY created_at LIMIT $3
-                          FOR UPDATE SKIP LOCKED)
-        AND status = 'unpaid'
-      RETURNING order_id`,
-    [deadline, now, limit],
-  );
-  return rows.map((r) => r.order_id);
 }
 
 export interface OrderFilter {
@@ -152,34 +185,20 @@ export interface OrderFilter {
   offset: number;
 }
 
-interface OrderRow {
-  order_id: string;
-  buyer_id: string;
-  store_id: string;
-  status: OrderStatus;
-  cancel_reason: 'buyer' | 'timeout' | null;
-  total_price: number;
-  created_at: Date;
-  paid_at: Date | null;
-  shipped_at: Date | null;
-  received_at: Date | null;
-  cancelled_at: Date | null;
-}
-
 const FILTER_SQL = `
-  FROM orders o
+  FROM orders_now o
  WHERE ($1::int8 IS NULL OR o.buyer_pk = $1)
    AND ($2::text IS NULL OR o.store_id = $2)
    AND ($3::int8 IS NULL OR o.store_id IN (SELECT store_id FROM stores WHERE owner_pk = $3))
    AND ($4::text IS NULL OR o.status = $4)`;
 
-/** One page of orders, newest first, with their lines, and the number of all matches. */
-export async function listOrders(q: Queryable, f: OrderFilter): Promise<{ orders: OrderView[]; total: number }> {
+/** One page of orders as they stand now, newest first, with their lines, and the number of all matches. */
+export async function listOrders(q: Queryable, f: OrderFilter): Promise<{ orders: OrderRecord[]; total: number }> {
   const filter = [f.buyerPk ?? null, f.storeId ?? null, f.sellerPk ?? null, f.status ?? null];
   const count = await q.query<{ n: number }>(`SELECT count(*)::int AS n ${FILTER_SQL}`, filter);
   const total = count.rows[0]?.n ?? 0;
   if (total === 0 || f.offset >= total) return { orders: [], total };
-  const page = await q.query<OrderRow>(
+  const page = await q.query<Omit<OrderRecord, 'books'>>(
     `SELECT o.order_id, u.user_id AS buyer_id, o.store_id, o.status, o.cancel_reason, o.total_price,
             o.created_at, o.paid_at, o.shipped_at, o.received_at, o.cancelled_at
        FROM (SELECT o.* ${FILTER_SQL} ORDER BY o.created_at DESC, o.order_id DESC LIMIT $5 OFFSET $6) o
@@ -187,31 +206,20 @@ export async function listOrders(q: Queryable, f: OrderFilter): Promise<{ orders
       ORDER BY o.created_at DESC, o.order_id DESC`,
     [...filter, f.limit, f.offset],
   );
-  const ids = page.rows.map((r) => r.order_id);
-  const lines = await q.query<{ order_id: string; id: string; title: string | null; count: number; price: number }>(
+  const lines = await q.query<OrderLine & { order_id: string }>(
     `SELECT ol.order_id, ol.book_id AS id, b.title, ol.count, ol.price
        FROM order_lines ol
        JOIN orders o ON o.order_id = ol.order_id
        LEFT JOIN books b ON b.store_id = o.store_id AND b.book_id = ol.book_id
       WHERE ol.order_id = ANY($1::uuid[])
       ORDER BY ol.order_id, ol.book_id`,
-    [ids],
+    [page.rows.map((r) => r.order_id)],
   );
-  const byOrder = new Map<string, OrderView['books']>();
+  const byOrder = new Map<string, OrderLine[]>();
   for (const { order_id, ...line } of lines.rows) {
     const list = byOrder.get(order_id) ?? [];
     list.push(line);
     byOrder.set(order_id, list);
   }
-  const iso = (d: Date | null) => (d ? d.toISOString() : null);
-  const orders = page.rows.map((r) => ({
-    ...r,
-    created_at: r.created_at.toISOString(),
-    paid_at: iso(r.paid_at),
-    shipped_at: iso(r.shipped_at),
-    received_at: iso(r.received_at),
-    cancelled_at: iso(r.cancelled_at),
-    books: byOrder.get(r.order_id) ?? [],
-  }));
-  return { orders, total };
+  return { orders: page.rows.map((r) => ({ ...r, books: byOrder.get(r.order_id) ?? [] })), total };
 }

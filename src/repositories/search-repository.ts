@@ -29,6 +29,30 @@ export async function indexListing(q: Queryable, storeId: string, bookId: string
   await q.query('INSERT INTO search_documents (store_id, book_id, text_id) VALUES ($1, $2, $3)', [storeId, bookId, textId]);
 }
 
+/**
+ * Takes a closed store's listings out of the index: its documents go, each text they shared
+ * counts them no more and forgets the store's lexeme, and a text no listing shares any more goes
+ * too. The texts are locked first (in text_id order), so a listing being indexed into one of them
+ * at the same moment is counted after this, never lost.
+ */
+export async function unindexStore(q: Queryable, storeId: string): Promise<void> {
+  await q.query(
+    `SELECT text_id FROM search_texts
+      WHERE text_id IN (SELECT text_id FROM search_documents WHERE store_id = $1)
+      ORDER BY text_id FOR UPDATE`,
+    [storeId],
+  );
+  await q.query(
+    `WITH gone AS (DELETE FROM search_documents WHERE store_id = $1 RETURNING text_id),
+     counts AS (SELECT text_id, count(*)::int AS n FROM gone GROUP BY text_id),
+     emptied AS (DELETE FROM search_texts t USING counts c WHERE t.text_id = c.text_id AND t.listings <= c.n RETURNING 1),
+     kept AS (UPDATE search_texts t SET listings = t.listings - c.n, lexemes = ts_delete(t.lexemes, $2::text)
+                FROM counts c WHERE t.text_id = c.text_id AND t.listings > c.n RETURNING 1)
+     SELECT (SELECT count(*) FROM emptied) + (SELECT count(*) FROM kept) AS texts`,
+    [storeId, storeLexeme(storeId)],
+  );
+}
+
 /** A result listing as the API shows it. */
 export interface SearchBook {
   id: string;
@@ -114,11 +138,6 @@ export async function findPage(
       ? await q.query<SearchRow>(SITE_WIDE_PAGE_SQL, [limit, offset, tierQueries])
       : await q.query<SearchRow>(STORE_PAGE_SQL, [limit, offset, storeId, tierQueries]);
   return rows;
-}
-
-export async function storeExists(q: Queryable, storeId: string): Promise<boolean> {
-  const { rows } = await q.query('SELECT 1 FROM stores WHERE store_id = $1', [storeId]);
-  return rows.length > 0;
 }
 
 export interface UnindexedBook {

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import { ORDER_STATUSES, type OrderStatus as OrderStatusValue } from '../domain/order-state.js';
 
 /** Optional in the contract means "absent or null". */
@@ -39,6 +39,10 @@ export const OrderBook = Type.Object({
   price: Type.Integer(),
 });
 
+/** A point in time: a Date in the code, an ISO 8601 string on the wire (the serializer converts it). */
+export const DateTime = Type.Unsafe<Date>(Type.String({ format: 'date-time' }));
+const NullableDateTime = Type.Unsafe<Date | null>(Type.Union([Type.String({ format: 'date-time' }), Type.Null()]));
+
 export const Order = Type.Object({
   order_id: Type.String(),
   buyer_id: Type.String(),
@@ -46,16 +50,14 @@ export const Order = Type.Object({
   status: OrderStatus,
   cancel_reason: Type.Union([Type.Literal('buyer'), Type.Literal('timeout'), Type.Null()]),
   total_price: Type.Integer(),
-  created_at: Type.String({ format: 'date-time' }),
-  paid_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  shipped_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  received_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  cancelled_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  created_at: DateTime,
+  paid_at: NullableDateTime,
+  shipped_at: NullableDateTime,
+  received_at: NullableDateTime,
+  cancelled_at: NullableDateTime,
   books: Type.Array(OrderBook),
 });
 
-/** An order as the API shows it (query_order, seller orders). */
-export type OrderView = Static<typeof Order>;
 
 export const OrderPage = Type.Object({
   message: Type.String(),

@@ -29,50 +29,43 @@ export async function verifyPasswordHash(password: string, stored: string): Prom
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** A user whose password was recently verified, and the stored hash it was verified against. */
-export interface VerifiedCredential {
-  userPk: number;
-  passwordHash: string;
-}
-
 /**
  * payment, add_funds, close_order and query_order carry the password on every call; a
  * memory-hard hash per call would cap throughput at a few dozen calls per second per core.
  * So a successful verification is remembered for a few minutes, keyed by an HMAC (server
  * secret) of user id and password — the cache holds no password — together with the stored
  * hash it was checked against. A remembered credential counts only while that hash is still the
- * user's current one: callers put `password_hash = $remembered` into the very statement that
- * acts, so a password change (a new hash) defeats old entries at once, in every server process.
- * Only correct passwords are ever remembered.
+ * user's current one: the statement that acts re-checks it (actor_pk in migrations/004), so a
+ * password change (a new hash) defeats old entries at once, in every server process. Only
+ * correct passwords are ever remembered.
  */
 export class PasswordVerifier {
-  private readonly verified = new Map<string, VerifiedCredential & { until: number }>();
+  private readonly verified = new Map<string, { passwordHash: string; until: number }>();
 
   constructor(
     private readonly secret: Buffer,
-    private readonly now: () => number,
+    private readonly now: () => number = Date.now,
     private readonly ttlMs = 5 * 60_000,
     private readonly maxEntries = 100_000,
   ) {}
 
-  /** A recent verification of this user id and password, if any (to be re-checked in SQL). */
-  recall(userId: string, password: string): VerifiedCredential | undefined {
+  /** The stored hash this user id and password were recently verified against, if any (to be re-checked in SQL). */
+  recall(userId: string, password: string): string | undefined {
     const entry = this.verified.get(this.keyOf(userId, password));
-    return entry !== undefined && entry.until > this.now() ? entry : undefined;
+    return entry !== undefined && entry.until > this.now() ? entry.passwordHash : undefined;
   }
 
   forget(userId: string, password: string): void {
     this.verified.delete(this.keyOf(userId, password));
   }
 
-  /** Checks a password against the user's stored hash, memory-hard unless recently verified. */
-  async verify(userId: string, password: string, user: { id: number; password_hash: string }): Promise<boolean> {
-    const known = this.recall(userId, password);
-    if (known && known.userPk === user.id && known.passwordHash === user.password_hash) return true;
-    if (!(await verifyPasswordHash(password, user.password_hash))) return false;
+  /** Checks a password against the user's stored hash (memory-hard), remembering it when correct. */
+  async verify(userId: string, password: string, passwordHash: string): Promise<boolean> {
+    if (this.recall(userId, password) === passwordHash) return true;
+    if (!(await verifyPasswordHash(password, passwordHash))) return false;
     const now = this.now();
     if (this.verified.size >= this.maxEntries) this.evict(now);
-    this.verified.set(this.keyOf(userId, password), { userPk: user.id, passwordHash: user.password_hash, until: now + this.ttlMs });
+    this.verified.set(this.keyOf(userId, password), { passwordHash, until: now + this.ttlMs });
     return true;
   }
 

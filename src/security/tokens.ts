@@ -23,22 +23,23 @@ export class TokenSigner {
     return `${HEADER}.${payload}.${this.mac(`${HEADER}.${payload}`)}`;
   }
 
-  /** The claims of a well-formed, correctly signed, unexpired token; null otherwise. */
-  verify(token: string, nowMs: number): TokenClaims | null {
+  /** The claims of a well-formed, correctly signed, unexpired token, or why it is not one. */
+  verify(token: string, nowMs: number): { claims: TokenClaims } | { refused: 'malformed' | 'not ours' | 'expired' } {
     const parts = token.split('.');
-    if (parts.length !== 3 || parts[0] !== HEADER) return null;
+    if (parts.length !== 3 || parts[0] !== HEADER) return { refused: 'malformed' };
     const [header, payload, signature] = parts as [string, string, string];
     const expected = Buffer.from(this.mac(`${header}.${payload}`));
     const actual = Buffer.from(signature);
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
+    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return { refused: 'not ours' };
     let claims: TokenClaims;
     try {
       claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as TokenClaims;
     } catch {
-      return null;
+      return { refused: 'malformed' };
     }
-    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= nowMs) return null;
-    return claims;
+    if (typeof claims.sub !== 'string' || typeof claims.trm !== 'string' || typeof claims.jti !== 'string') return { refused: 'malformed' };
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= nowMs) return { refused: 'expired' };
+    return { claims };
   }
 
   private mac(data: string): string {

@@ -1,85 +1,102 @@
-import { fail, type ErrorCode } from '../errors.js';
-import { hashPassword } from '../security/passwords.js';
+import type { Actor } from '../domain/actor.js';
+import type { Queryable } from '../db/database.js';
+import { AppError, fail } from '../errors.js';
+import { unindexStore } from '../repositories/search-repository.js';
 import * as sessions from '../repositories/sessions-repository.js';
+import * as stores from '../repositories/stores-repository.js';
 import * as users from '../repositories/users-repository.js';
-import type { UserRow } from '../repositories/users-repository.js';
+import { hashPassword } from '../security/passwords.js';
 import type { ServiceContext } from './context.js';
+import { attemptWrite, explainRefusal } from './refusals.js';
 
 export type AccountService = ReturnType<typeof createAccountService>;
 
+export interface AccountView {
+  user_id: string;
+  balance: number;
+  escrow: number;
+  stores: { store_id: string; closed: boolean }[];
+}
+
 export function createAccountService(ctx: ServiceContext) {
-  const { db, clock, tokens, passwords, settings } = ctx;
+  const { db, tokens, settings } = ctx;
 
-  /** The user by password: `missing` when no such user, 401 when the password is wrong. */
-  async function authenticateByPassword(userId: string, password: string, missing: ErrorCode): Promise<UserRow> {
-    const user = (await users.findUser(db, userId)) ?? fail(missing);
-    if (!(await passwords.verify(userId, password, user))) fail('AUTH_FAILED');
-    return user;
-  }
-
-  /** The session a token claims for this user, if it is well-formed, signed by us and unexpired. */
-  function claimedSession(userId: string, token: string | undefined): { terminal: string; tokenId: string } | null {
-    const claims = token ? tokens.verify(token, clock.now().getTime()) : null;
-    return claims !== null && claims.sub === userId ? { terminal: claims.trm, tokenId: claims.jti } : null;
-  }
-
-  /** The user's id by login token: `missing` when no such user, 401 unless the token is their current one. */
-  async function authenticateByToken(userId: string, token: string | undefined, missing: ErrorCode) {
-    const claimed = claimedSession(userId, token);
-    const found = await users.findUserSession(db, userId, claimed?.terminal ?? null, claimed?.tokenId ?? null, clock.now());
-    if (!found) fail(missing);
-    if (!found.session_ok || !claimed) fail('AUTH_FAILED');
-    return { userPk: found.id, ...claimed };
-  }
+  /** Throws the refusal of a statement whose credential check failed (asked on the transaction it ran in). */
+  const refused = async (q: Queryable, actor: Actor): Promise<never> => {
+    throw (await explainRefusal(q, { actor })) ?? new AppError('AUTH_FAILED');
+  };
 
   async function register(userId: string, password: string): Promise<void> {
     const hash = await hashPassword(password, settings.scryptLogN);
-    if ((await users.insertUser(db, userId, hash, clock.now())) === null) fail('USER_EXISTS');
+    if ((await users.insertUser(db, userId, hash)) === null) fail('USER_EXISTS', `user ${userId} already exists`);
   }
 
-  async function unregister(userId: string, password: string): Promise<void> {
-    const user = await authenticateByPassword(userId, password, 'AUTH_FAILED');
+  /**
+   * Removes the account; its stores close. Refused while it has money or open orders. The order
+   * of the steps matters: sessions end and stores close first — each waits for writes in flight
+   * that hold them — so the check for open orders that follows sees every order those writes made.
+   */
+  async function unregister(actor: Actor): Promise<void> {
     await db.transaction(async (tx) => {
-      const locked = (await users.findUser(tx, userId, true)) ?? fail('AUTH_FAILED');
-      if (locked.id !== user.id) fail('AUTH_FAILED');
-      const unpaidCreatedAfter = new Date(clock.now().getTime() - settings.orderTimeoutS * 1000);
-      if (locked.balance !== 0 || (await users.hasOpenOrders(tx, user.id, unpaidCreatedAfter))) fail('ACCOUNT_BUSY');
-      await users.markUnregistered(tx, user.id, clock.now());
-      await sessions.deleteAllSessions(tx, user.id);
+      const userPk = (await users.lockActor(tx, actor)) ?? (await refused(tx, actor));
+      await sessions.deleteAllSessions(tx, userPk);
+      const closed = await stores.closeStoresOf(tx, userPk);
+      const { balance, open_orders } = await users.findRemovalObstacles(tx, userPk);
+      if (open_orders) fail('ACCOUNT_BUSY', 'the account has open orders (as buyer or seller): finish or cancel them first');
+      if (balance !== 0) fail('ACCOUNT_BUSY', `the account still holds ${balance}: withdraw it first (add_funds with a negative add_value)`);
+      for (const storeId of closed) await unindexStore(tx, storeId);
+      await users.markUnregistered(tx, userPk);
     });
   }
 
-  async function login(userId: string, password: string, terminal: string): Promise<string> {
-    const user = await authenticateByPassword(userId, password, 'AUTH_FAILED');
-    const now = clock.now();
+  /** Opens a session on the terminal (replacing the terminal's previous one) and returns its token. */
+  async function login(actor: Actor, terminal: string): Promise<string> {
     const tokenId = ctx.ids.newId();
-    const exp = Math.floor(now.getTime() / 1000) + settings.tokenTtlS;
-    await sessions.upsertSession(db, user.id, terminal, tokenId, new Date(exp * 1000));
-    return tokens.sign({ sub: userId, trm: terminal, jti: tokenId, iat: Math.floor(now.getTime() / 1000), exp });
+    const expiresAt = await attemptWrite(db, () => sessions.openSession(db, actor, terminal, tokenId, settings.tokenTtlS), { actor });
+    const now = Math.floor(Date.now() / 1000);
+    return tokens.sign({ sub: actor.userId, trm: terminal, jti: tokenId, iat: now, exp: Math.floor(expiresAt.getTime() / 1000) });
   }
 
-  async function logout(userId: string, token: string | undefined): Promise<void> {
-    const session = await authenticateByToken(userId, token, 'AUTH_FAILED');
-    if (!(await sessions.deleteSession(db, session.userPk, session.terminal, session.tokenId))) fail('AUTH_FAILED');
+  async function logout(actor: Actor): Promise<void> {
+    await attemptWrite(db, async () => ((await sessions.closeSession(db, actor)) ? true : null), { actor });
   }
 
   /** Changing the password ends every session of the user. */
-  async function changePassword(userId: string, oldPassword: string, newPassword: string): Promise<void> {
-    const user = await authenticateByPassword(userId, oldPassword, 'AUTH_FAILED');
+  async function changePassword(actor: Actor, newPassword: string): Promise<void> {
     const newHash = await hashPassword(newPassword, settings.scryptLogN);
     await db.transaction(async (tx) => {
-      if (!(await users.replacePasswordHash(tx, user.id, user.password_hash, newHash))) fail('AUTH_FAILED');
-      await sessions.deleteAllSessions(tx, user.id);
+      const userPk = (await users.replacePasswordHash(tx, actor, newHash)) ?? (await refused(tx, actor));
+      await sessions.deleteAllSessions(tx, userPk);
     });
   }
 
   /** Deposits (or, negative, withdraws) money; a balance never goes below 0. */
-  async function addFunds(userId: string, password: string, amount: number): Promise<void> {
-    const user = await authenticateByPassword(userId, password, 'AUTH_FAILED');
-    if (await users.changeBalance(db, user.id, amount)) return;
-    if (amount < 0) fail('INSUFFICIENT_FUNDS');
-    fail('BAD_REQUEST', 'add_value: the balance would exceed the largest amount the service holds');
+  async function addFunds(actor: Actor, amount: number): Promise<void> {
+    await attemptWrite(db, async () => ((await users.changeOwnBalance(db, actor, amount)) ? true : null), { actor, balanceChange: amount });
   }
 
-  return { authenticateByPassword, authenticateByToken, claimedSession, register, unregister, login, logout, changePassword, addFunds };
+  /**
+   * A session for an existing user, without their password: for the command line only (its
+   * operator has the database). End it with logout.
+   */
+  async function operatorSession(userId: string, terminal: string): Promise<Actor> {
+    const tokenId = ctx.ids.newId();
+    if ((await sessions.openOperatorSession(db, userId, terminal, tokenId, settings.tokenTtlS)) === null) {
+      fail('UNKNOWN_USER', `user ${userId} does not exist`);
+    }
+    return { userId, credential: { kind: 'session', terminal, tokenId } };
+  }
+
+  const anyUserExists = () => users.anyUserExists(db);
+
+  /** The caller's balance, money in escrow and stores (GET /auth/me). */
+  async function describeAccount(actor: Actor): Promise<AccountView> {
+    return db.transaction(async (tx) => {
+      const userPk = (await users.lockActor(tx, actor)) ?? (await refused(tx, actor));
+      const { balance, escrow } = await users.findAccountSummary(tx, userPk);
+      return { user_id: actor.userId, balance, escrow, stores: await stores.listStoresOf(tx, userPk) };
+    });
+  }
+
+  return { register, unregister, login, logout, changePassword, addFunds, describeAccount, operatorSession, anyUserExists };
 }

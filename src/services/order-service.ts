@@ -1,14 +1,13 @@
-import { effectiveStatus, refusal, type OrderAction, type OrderStatus } from '../domain/order-state.js';
-import { AppError, fail } from '../errors.js';
-import * as books from '../repositories/books-repository.js';
-import * as orders from '../repositories/orders-repository.js';
-import type { LockedOrder } from '../repositories/orders-repository.js';
-import * as users from '../repositories/users-repository.js';
 import { sqlState, type Queryable } from '../db/database.js';
-import type { VerifiedCredential } from '../security/passwords.js';
-import type { AccountService } from './account-service.js';
-import { isUuid, type ServiceContext } from './context.js';
-import type { createStoreService } from './store-service.js';
+import type { Actor } from '../domain/actor.js';
+import { isOrderId, type OrderPage } from '../domain/order.js';
+import type { OrderAction, OrderStatus } from '../domain/order-state.js';
+import { AppError, fail } from '../errors.js';
+import * as orders from '../repositories/orders-repository.js';
+import * as stores from '../repositories/stores-repository.js';
+import * as users from '../repositories/users-repository.js';
+import type { ServiceContext } from './context.js';
+import { attemptWrite, explainRefusal } from './refusals.js';
 
 export interface OrderLineInput {
   id: string;
@@ -21,200 +20,130 @@ export interface OrderQuery {
   page_size?: number | null;
 }
 
-/** Same book twice in one order adds up; lines sorted by id so stock rows lock in a fixed order. */
-export function mergeLines(lines: readonly OrderLineInput[]): { ids: string[]; counts: number[] } {
+export const DEFAULT_PAGE_SIZE = 20;
+
+/** The books of an order and their counts, the same book's lines added up (as place_order does). */
+function totals(lines: readonly OrderLineInput[]): { ids: string[]; counts: number[] } {
   const merged = new Map<string, number>();
   for (const { id, count } of lines) merged.set(id, (merged.get(id) ?? 0) + count);
-  const ids = [...merged.keys()].sort();
-  const counts = ids.map((id) => merged.get(id)!);
-  if (counts.some((c) => c > 2_147_483_647)) fail('BAD_REQUEST', 'books: count too large');
-  return { ids, counts };
+  return { ids: [...merged.keys()], counts: [...merged.values()] };
 }
 
 export type OrderService = ReturnType<typeof createOrderService>;
 
-export function createOrderService(
-  ctx: ServiceContext,
-  accounts: AccountService,
-  storesService: Pick<ReturnType<typeof createStoreService>, 'assertOwnStore'>,
-) {
-  const { db, clock, settings } = ctx;
-  const deadlineFor = (now: Date) => new Date(now.getTime() - settings.orderTimeoutS * 1000);
+export function createOrderService(ctx: ServiceContext) {
+  const { db, settings, events } = ctx;
 
   /**
-   * Reserves stock for every line (all or none) and creates an unpaid order. The common case is
-   * one statement that also checks the session; only a refusal costs further queries, to tell
-   * the caller exactly why.
+   * Reserves stock for every line (all or none) and creates an unpaid order: one statement that
+   * also re-checks the buyer's session. Only a refusal costs further queries, to say why.
    */
-  async function placeOrder(userId: string, token: string | undefined, storeId: string, lines: OrderLineInput[]) {
-    const { ids, counts } = mergeLines(lines);
+  async function placeOrder(actor: Actor, storeId: string, lines: readonly OrderLineInput[]): Promise<string> {
     const orderId = ctx.ids.newId();
-    const attempt = async (session: { terminal: string; tokenId: string }) => {
-      try {
-        return await orders.placeOrder(db, { orderId, buyerId: userId, ...session, storeId, now: clock.now(), bookIds: ids, counts });
-      } catch (err) {
-        // The total is out of range (total_price check, or bigint overflow).
-        if (sqlState(err) === '23514' || sqlState(err) === '22003') fail('BAD_REQUEST', 'books: order total too large');
-        throw err;
-      }
-    };
-    const claimed = accounts.claimedSession(userId, token);
-    let result = claimed ? await attempt(claimed) : null;
-    if (!result?.authorized) {
-      result = await attempt(await accounts.authenticateByToken(userId, token, 'BUYER_NOT_FOUND'));
-      if (!result.authorized) fail('AUTH_FAILED'); // the session ended in between
-    }
-    if (!result.created) await explainReservationFailure(db, storeId, ids);
+    const bookIds = lines.map((l) => l.id);
+    const counts = lines.map((l) => l.count);
+    const { ids, counts: wanted } = totals(lines);
+    await attemptWrite(
+      db,
+      async () => {
+        try {
+          const placed = await orders.placeOrder(db, { orderId, actor, storeId, bookIds, counts, timeoutS: settings.orderTimeoutS });
+          return placed === 'placed' ? true : null;
+        } catch (err) {
+          // A book's count added up, or the order's total, is past what the columns hold.
+          if (sqlState(err) === '22003' || sqlState(err) === '23514') fail('BAD_REQUEST', 'books: the counts or the order total are too large');
+          throw err;
+        }
+      },
+      { actor, store: { id: storeId, as: 'customer' }, books: { ids, change: wanted.map((n) => -n) } },
+    );
+    events.created();
     return orderId;
   }
 
-  /** Why a reservation failed, in the contract's order: store, then book, then stock. */
-  async function explainReservationFailure(tx: Queryable, storeId: string, ids: string[]): Promise<never> {
-    const levels = await books.findStockLevels(tx, storeId, ids);
-    if (levels.size === 0 && (await storeMissing(tx, storeId))) fail('STORE_NOT_FOUND');
-    if (ids.some((id) => !levels.has(id))) fail('BOOK_NOT_FOUND');
-    fail('STOCK_TOO_LOW');
-  }
-
-  async function storeMissing(tx: Queryable, storeId: string): Promise<boolean> {
-    const { rows } = await tx.query('SELECT 1 FROM stores WHERE store_id = $1', [storeId]);
-    return rows.length === 0;
-  }
-
   /**
-   * Moves the order's total from the buyer's balance into escrow. With a recently verified
-   * password this is one statement (which re-checks the password hash); otherwise the password
-   * is verified first.
+   * Applies one transition of the state machine (payment included) as one statement; a refusal
+   * is explained in the contract's order.
    */
-  async function payOrder(userId: string, password: string, orderId: string): Promise<void> {
-    const now = clock.now();
-    const pay = (buyer: VerifiedCredential) => orders.payOrder(db, orderId, buyer, now, deadlineFor(now));
-    const remembered = isUuid(orderId) ? ctx.passwords.recall(userId, password) : undefined;
-    let result = remembered ? await pay(remembered) : null;
-    if (!result?.authorized) {
-      if (remembered) ctx.passwords.forget(userId, password);
-      const user = await accounts.authenticateByPassword(userId, password, 'BUYER_NOT_FOUND');
-      if (!isUuid(orderId)) fail('INVALID_ORDER');
-      result = await pay({ userPk: user.id, passwordHash: user.password_hash });
-      if (!result.authorized) fail('AUTH_FAILED'); // the password changed in between
+  async function transition(action: Exclude<OrderAction, 'expire'>, actor: Actor, orderId: string, storeId: string | null = null) {
+    if (!isOrderId(orderId)) {
+      // Names no order; but an unknown user or a bad credential still answer first.
+      throw (await explainRefusal(db, { actor })) ?? new AppError('INVALID_ORDER', `no such order: ${orderId}`);
     }
-    if (result.total === null) fail('INVALID_ORDER');
-    if (!result.paid) fail('INSUFFICIENT_FUNDS');
-  }
-
-  /**
-   * The shared shape of ship, receive and cancel: lock the order, check who may act, check the
-   * state machine, apply the transition guarded by the state just read, then its money/stock effects.
-   */
-  async function changeOrder(
-    orderId: string,
-    action: OrderAction,
-    authorize: (order: LockedOrder) => void,
-    effects: (tx: Queryable, order: LockedOrder) => Promise<void>,
-    cancelReason: 'buyer' | null = null,
-  ): Promise<void> {
-    if (!isUuid(orderId)) fail('INVALID_ORDER');
-    await db.transaction(async (tx) => {
-      const order = (await orders.lockOrder(tx, orderId)) ?? fail('INVALID_ORDER');
-      authorize(order);
-      const now = clock.now();
-      const refused = refusal(action, effectiveStatus(order.status, order.created_at, now, settings.orderTimeoutS));
-      if (refused) fail(refused);
-      if (!(await orders.transitionOrder(tx, orderId, action, order.status, now, cancelReason))) {
-        throw new AppError('INTERNAL', `order ${orderId} changed under its lock`);
-      }
-      await effects(tx, order);
+    await attemptWrite(db, async () => ((await orders.transitionOrder(db, action, orderId, actor, storeId)) ? true : null), {
+      actor,
+      order: { id: orderId, action, storeId },
     });
   }
 
-  async function shipOrder(userId: string, token: string | undefined, orderId: string, storeId?: string | null) {
-    const { userPk } = await accounts.authenticateByToken(userId, token, 'USER_NOT_FOUND');
-    await changeOrder(
-      orderId,
-      'ship',
-      (order) => {
-        if (storeId != null && storeId !== order.store_id) fail('INVALID_ORDER');
-        if (order.seller_pk !== userPk) fail('AUTH_FAILED', 'order belongs to another seller');
-      },
-      async () => {},
-    );
+  /** The order's total moves from the buyer's balance into escrow. */
+  async function payOrder(actor: Actor, orderId: string): Promise<void> {
+    await transition('pay', actor, orderId);
+    events.paid();
+  }
+
+  async function shipOrder(actor: Actor, orderId: string, storeId: string | null = null): Promise<void> {
+    await transition('ship', actor, orderId, storeId);
+    events.shipped();
   }
 
   /** The escrowed payment reaches the seller when the buyer confirms receipt. */
-  async function receiveOrder(userId: string, token: string | undefined, orderId: string) {
-    const { userPk } = await accounts.authenticateByToken(userId, token, 'AUTH_FAILED');
-    await changeOrder(
-      orderId,
-      'receive',
-      (order) => {
-        if (order.buyer_pk !== userPk) fail('INVALID_ORDER');
-      },
-      async (tx, order) => {
-        if (!(await users.changeBalance(tx, order.seller_pk, order.total_price))) {
-          throw new AppError('INTERNAL', 'seller balance out of range');
-        }
-      },
-    );
+  async function receiveOrder(actor: Actor, orderId: string): Promise<void> {
+    await transition('receive', actor, orderId);
+    events.received();
   }
 
   /** Cancels an unpaid or paid order: stock returns to the store, a payment to the buyer. */
-  async function cancelOrder(userId: string, password: string, orderId: string) {
-    const user = await accounts.authenticateByPassword(userId, password, 'BUYER_NOT_FOUND');
-    await changeOrder(
-      orderId,
-      'cancel',
-      (order) => {
-        if (order.buyer_pk !== user.id) fail('INVALID_ORDER');
-      },
-      async (tx, order) => {
-        await books.restockOrders(tx, [order.order_id]);
-        if (order.status === 'paid' && !(await users.changeBalance(tx, order.buyer_pk, order.total_price))) {
-          throw new AppError('INTERNAL', 'buyer balance out of range');
-        }
-      },
-      'buyer',
-    );
+  async function cancelOrder(actor: Actor, orderId: string): Promise<void> {
+    await transition('cancel', actor, orderId);
+    events.cancelled('buyer');
   }
 
-  /** Cancels unpaid orders past the timeout and restocks them; returns how many it cancelled. */
+  /** Cancels unpaid orders past their deadline and restocks them; returns how many it cancelled. */
   async function cancelExpiredOrders(batchSize = 500): Promise<number> {
     let cancelled = 0;
     for (;;) {
-      const now = clock.now();
-      const ids = await db.transaction(async (tx) => {
-        const expired = await orders.cancelExpiredUnpaid(tx, deadlineFor(now), now, batchSize);
-        if (expired.length > 0) await books.restockOrders(tx, expired);
-        return expired;
-      });
-      cancelled += ids.length;
-      if (ids.length < batchSize) return cancelled;
+      const n = await orders.expireOrders(db, batchSize);
+      cancelled += n;
+      if (n < batchSize) break;
     }
+    if (cancelled > 0) events.cancelled('timeout', cancelled);
+    return cancelled;
   }
 
   function pageOf(query: OrderQuery) {
     const page = query.page ?? 1;
-    const pageSize = query.page_size ?? 20;
-    return { page, pageSize, limit: pageSize, offset: (page - 1) * pageSize };
+    const pageSize = query.page_size ?? DEFAULT_PAGE_SIZE;
+    return { page, page_size: pageSize, limit: pageSize, offset: (page - 1) * pageSize };
   }
 
-  async function listBuyerOrders(userId: string, password: string, query: OrderQuery) {
-    const user = await accounts.authenticateByPassword(userId, password, 'AUTH_FAILED');
-    const { page, pageSize, limit, offset } = pageOf(query);
-    const result = await orders.listOrders(db, { buyerPk: user.id, status: query.status ?? undefined, limit, offset });
-    return { ...result, page, page_size: pageSize };
+  /** The caller's id, once their credential is checked (in the transaction that reads). */
+  async function caller(tx: Queryable, actor: Actor): Promise<number> {
+    const pk = await users.lockActor(tx, actor);
+    if (pk !== null) return pk;
+    throw (await explainRefusal(tx, { actor })) ?? new AppError('AUTH_FAILED');
   }
 
-  async function listSellerOrders(userId: string, token: string | undefined, storeId: string | null | undefined, query: OrderQuery) {
-    const { userPk } = await accounts.authenticateByToken(userId, token, 'USER_NOT_FOUND');
-    if (storeId != null) await storesService.assertOwnStore(db, storeId, userPk);
-    const { page, pageSize, limit, offset } = pageOf(query);
-    const result = await orders.listOrders(db, {
-      ...(storeId != null ? { storeId } : { sellerPk: userPk }),
-      status: query.status ?? undefined,
-      limit,
-      offset,
+  async function listBuyerOrders(actor: Actor, query: OrderQuery): Promise<OrderPage> {
+    const { limit, offset, ...page } = pageOf(query);
+    return db.transaction(async (tx) => {
+      const buyerPk = await caller(tx, actor);
+      return { ...(await orders.listOrders(tx, { buyerPk, status: query.status ?? undefined, limit, offset })), ...page };
     });
-    return { ...result, page, page_size: pageSize };
+  }
+
+  /** Orders of the caller's stores (or one of them), newest first. */
+  async function listSellerOrders(actor: Actor, storeId: string | null, query: OrderQuery): Promise<OrderPage> {
+    const { limit, offset, ...page } = pageOf(query);
+    return db.transaction(async (tx) => {
+      const sellerPk = await caller(tx, actor);
+      if (storeId !== null) {
+        const store = (await stores.findStore(tx, storeId)) ?? fail('STORE_NOT_FOUND', `store ${storeId} does not exist`);
+        if (store.owner_pk !== sellerPk) fail('AUTH_FAILED', `store ${storeId} belongs to another seller`);
+      }
+      const scope = storeId !== null ? { storeId } : { sellerPk };
+      return { ...(await orders.listOrders(tx, { ...scope, status: query.status ?? undefined, limit, offset })), ...page };
+    });
   }
 
   return { placeOrder, payOrder, shipOrder, receiveOrder, cancelOrder, cancelExpiredOrders, listBuyerOrders, listSellerOrders };

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { findStore } from '../repositories/stores-repository.js';
 import { fail } from '../errors.js';
 import { fieldLexemes } from '../domain/search/document.js';
 import { SEARCH_FIELDS, type SearchField } from '../domain/search/fields.js';
@@ -42,7 +43,10 @@ export function createSearchService({ db }: { db: Database }) {
     // tell an empty store (200) from an unknown one (513).
     const rows = words.length === 0 ? [] : await repo.findPage(db, tierQueries(words, scope, storeId), storeId, pageSize, offset);
     const total = Number(rows[0]?.total ?? 0);
-    if (total === 0 && storeId !== null && !(await repo.storeExists(db, storeId))) fail('STORE_NOT_FOUND');
+    if (total === 0 && storeId !== null) {
+      const store = await findStore(db, storeId);
+      if (store === null || store.closed) fail('STORE_NOT_FOUND', `store ${storeId} ${store === null ? 'does not exist' : 'is closed'}`);
+    }
     const books: SearchBook[] = [];
     for (const { total: _total, id, ...book } of rows) if (id !== null) books.push({ id, ...book, tags: book.tags ?? [] });
     return { books, total, page, page_size: pageSize };

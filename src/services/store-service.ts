@@ -1,48 +1,62 @@
-import type { Queryable } from '../db/database.js';
-import { fail } from '../errors.js';
-import * as books from '../repositories/books-repository.js';
+import type { Actor } from '../domain/actor.js';
 import type { BookInfo } from '../domain/book.js';
+import { fieldLexemes } from '../domain/search/document.js';
+import { AppError } from '../errors.js';
+import * as books from '../repositories/books-repository.js';
+import { indexListing } from '../repositories/search-repository.js';
 import * as stores from '../repositories/stores-repository.js';
-import type { AccountService } from './account-service.js';
 import type { ServiceContext } from './context.js';
-
-export type BookIndexer = (tx: Queryable, storeId: string, book: BookInfo) => Promise<void>;
+import { attemptWrite, explainRefusal } from './refusals.js';
 
 export type StoreService = ReturnType<typeof createStoreService>;
 
-export function createStoreService(ctx: ServiceContext, accounts: AccountService, indexBook: BookIndexer) {
-  const { db, clock } = ctx;
-
-  /** 513 when the store does not exist, 401 when it is someone else's. */
-  async function assertOwnStore(q: Queryable, storeId: string, userPk: number): Promise<void> {
-    const owner = await stores.findStoreOwner(q, storeId);
-    if (owner === null) fail('STORE_NOT_FOUND');
-    if (owner !== userPk) fail('AUTH_FAILED', 'store belongs to another seller');
+export function createStoreService({ db }: Pick<ServiceContext, 'db'>) {
+  async function createStore(actor: Actor, storeId: string): Promise<void> {
+    await attemptWrite(db, async () => ((await stores.insertStore(db, actor, storeId)) ? true : null), { actor, newStoreId: storeId });
   }
 
-  async function createStore(userId: string, token: string | undefined, storeId: string): Promise<void> {
-    const { userPk } = await accounts.authenticateByToken(userId, token, 'USER_NOT_FOUND');
-    if (!(await stores.insertStore(db, storeId, userPk, clock.now()))) fail('STORE_EXISTS');
-  }
-
-  /** Lists a book; it is searchable as soon as this returns (indexed in the same transaction). */
-  async function addBook(userId: string, token: string | undefined, storeId: string, book: BookInfo, stockLevel: number) {
-    const { userPk } = await accounts.authenticateByToken(userId, token, 'USER_NOT_FOUND');
-    await db.transaction(async (tx) => {
-      await assertOwnStore(tx, storeId, userPk);
-      if (!(await books.insertBook(tx, storeId, book, stockLevel))) fail('BOOK_EXISTS');
-      await indexBook(tx, storeId, book);
+  /**
+   * Lists books in one of the actor's stores, in one transaction, each searchable as soon as it
+   * commits. A book id the store already lists is refused (516), or skipped with `skipExisting`
+   * (the command-line import, which may run again). The search terms are computed before the
+   * transaction opens: no CPU-heavy work while rows are locked.
+   */
+  async function addBooks(
+    actor: Actor,
+    storeId: string,
+    list: readonly BookInfo[],
+    stockLevel: number,
+    { skipExisting = false } = {},
+  ): Promise<{ added: number; skipped: number }> {
+    const indexed = list.map((book) => ({ book, lexemes: fieldLexemes(book) }));
+    return db.transaction(async (tx) => {
+      let added = 0;
+      for (const { book, lexemes } of indexed) {
+        if (await books.insertListing(tx, actor, storeId, book, stockLevel)) {
+          await books.insertBookDetails(tx, storeId, book);
+          await indexListing(tx, storeId, book.id, lexemes);
+          added++;
+          continue;
+        }
+        const why = await explainRefusal(tx, { actor, store: { id: storeId, as: 'owner' } });
+        if (why) throw why;
+        if (!skipExisting) throw new AppError('BOOK_EXISTS', `book ${book.id} is already in store ${storeId}`);
+      }
+      return { added, skipped: list.length - added };
     });
   }
 
-  async function addStockLevel(userId: string, token: string | undefined, storeId: string, bookId: string, delta: number) {
-    const { userPk } = await accounts.authenticateByToken(userId, token, 'USER_NOT_FOUND');
-    await assertOwnStore(db, storeId, userPk);
-    const result = await books.changeStock(db, storeId, bookId, delta);
-    if (result === 'no-book') fail('BOOK_NOT_FOUND');
-    if (result === 'too-low') fail('STOCK_TOO_LOW');
-    if (result === 'too-high') fail('BAD_REQUEST', 'add_stock_level: stock level would exceed 2147483647');
+  async function addBook(actor: Actor, storeId: string, book: BookInfo, stockLevel: number): Promise<void> {
+    await addBooks(actor, storeId, [book], stockLevel);
   }
 
-  return { assertOwnStore, createStore, addBook, addStockLevel };
+  async function addStock(actor: Actor, storeId: string, bookId: string, delta: number): Promise<void> {
+    await attemptWrite(db, async () => ((await books.changeStock(db, actor, storeId, bookId, delta)) ? true : null), {
+      actor,
+      store: { id: storeId, as: 'owner' },
+      books: { ids: [bookId], change: [delta] },
+    });
+  }
+
+  return { createStore, addBooks, addBook, addStock };
 }

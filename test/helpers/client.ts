@@ -7,7 +7,7 @@ export interface Reply {
 
 /** A thin HTTP client speaking the contract: POST JSON, `token` header, status + JSON body. */
 export class Api {
-  constructor(readonly url: string) {}
+  constructor(public url: string) {}
 
   async post(path: string, body: unknown, token?: string): Promise<Reply> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { OrderView } from '../../src/schemas/common.js';
+import type { OrderRecord } from '../../src/domain/order.js';
 import { Api, newBuyer, newStore, pay, placeOrder, type Book, type Reply, type User } from './client.js';
 
 /**
@@ -41,8 +41,8 @@ export interface Shop {
   books: Book[];
 }
 
-/** An order as the API shows it: the type derived from the response schema. */
-export type { OrderView };
+/** An order as the API shows it: the service's record with its times as ISO 8601 strings. */
+export type OrderView = { [K in keyof OrderRecord]: OrderRecord[K] extends Date ? string : OrderRecord[K] extends Date | null ? string | null : OrderRecord[K] };
 
 export const ship = (api: Api, shop: Shop, orderId: string): Promise<Reply> =>
   api.post('/seller/send_books', { user_id: shop.seller.userId, order_id: orderId }, shop.seller.token);

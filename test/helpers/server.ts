@@ -1,22 +1,37 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { buildApp } from '../../src/app.js';
-import { ManualClock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { connectPostgres } from '../../src/db/postgres.js';
+import type { Services } from '../../src/services/index.js';
+import { CheckedApi } from './core-api.js';
+
+/**
+ * The database's clock, which every deadline and expiry reads (clock_now() in migrations/004):
+ * tests move it forward to make orders and tokens expire.
+ */
+export interface DatabaseClock {
+  advance(seconds: number): Promise<void>;
+}
 
 export interface TestServer {
   url: string;
-  /** The server's clock: tests move it to make orders and tokens expire. */
-  clock: ManualClock;
+  clock: DatabaseClock;
   /** Runs the timeout sweeper once, as the background job would. */
   sweep(): Promise<number>;
   db: Database;
+  services: Services;
   close(): Promise<void>;
+}
+
+export interface ServerOptions extends Partial<Pick<Config, 'orderTimeoutS' | 'tokenTtlS' | 'secret'>> {
+  /** Share another test server's database (and clock), as a second server process would. */
+  sharing?: TestServer;
 }
 
 /** Which database the suite runs on: PostgreSQL when DATABASE_URL is set, embedded otherwise. */
@@ -26,16 +41,8 @@ export const DB_KIND = process.env.DATABASE_URL ? 'postgres' : 'pglite';
  * A real HTTP server on a free port, on a fresh database of its own: a new PostgreSQL database
  * created on the DATABASE_URL server (dropped at close), or an in-memory PGlite.
  */
-export async function startServer(
-  options: Partial<Pick<Config, 'orderTimeoutS' | 'tokenTtlS' | 'secret'>> & {
-    /** Share another test server's database (and clock), as a second server process would. */
-    sharing?: TestServer;
-  } = {},
-): Promise<TestServer> {
-  const { db, drop } = options.sharing
-    ? { db: options.sharing.db, drop: async () => {} }
-    : await freshDatabase();
-  const clock = options.sharing?.clock ?? new ManualClock();
+export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
+  const { db, drop } = options.sharing ? { db: options.sharing.db, drop: async () => {} } : await freshDatabase();
   const config: Config = {
     port: 0,
     host: '127.0.0.1',
@@ -48,18 +55,49 @@ export async function startServer(
     poolSize: 10,
     logLevel: 'silent',
   };
-  const { server, orders } = await buildApp({ config, db, clock, logger: false });
+  const { server, services } = await buildApp({ config, db, logger: false });
+  if (!options.sharing) await services.search.indexMissing(); // as the server does at start
   await server.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    clock,
-    sweep: () => orders.cancelExpiredOrders(),
+    clock: options.sharing?.clock ?? databaseClock(db),
+    sweep: () => services.orders.cancelExpiredOrders(),
     db,
+    services,
     async close() {
       await server.close();
       if (!options.sharing) await db.close();
       await drop();
+    },
+  };
+}
+
+/**
+ * A server for the tests of the enclosing `describe`: started before them, closed after them.
+ * `server` is filled in when it starts; `api` talks to it, checking the contract's conventions.
+ */
+export function useServer(options: ServerOptions | (() => ServerOptions) = {}): { server: TestServer; api: CheckedApi } {
+  const server = {} as TestServer;
+  const api = new CheckedApi('');
+  before(async () => {
+    Object.assign(server, await startServer(typeof options === 'function' ? options() : options));
+    api.url = server.url;
+  });
+  after(() => server.close());
+  return { server, api };
+}
+
+/** Moves time by redefining clock_now(): an offset from the database's now(). */
+function databaseClock(db: Database): DatabaseClock {
+  let offsetS = 0;
+  return {
+    async advance(seconds) {
+      offsetS += seconds;
+      await db.exec(
+        `CREATE OR REPLACE FUNCTION clock_now() RETURNS timestamptz LANGUAGE sql STABLE
+           AS $$ SELECT now() + interval '${offsetS} seconds' $$`,
+      );
     },
   };
 }

@@ -18,7 +18,6 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { buildApp } from '../../src/app.js';
-import { systemClock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
 import { migrate } from '../../src/db/migrate.js';
 import { connectPostgres } from '../../src/db/postgres.js';
@@ -425,7 +424,7 @@ async function main(): Promise<void> {
     secret: randomBytes(32), scryptLogN: 10, poolSize: 4, logLevel: 'silent',
   };
   const db = connectPostgres(DB_URL, 4);
-  const { server } = await buildApp({ config, db, clock: systemClock, logger: false });
+  const { server } = await buildApp({ config, db, logger: false });
   await server.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}/search/books`;
   const call = async (q: Query) => {
