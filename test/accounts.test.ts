@@ -176,6 +176,72 @@ describe(`accounts (${DB_KIND})`, () => {
     });
   });
 
+  describe('closed stores: unregistering a seller closes their stores', () => {
+    test('new_order, add_book and add_stock_level answer 513; search no longer lists its books; the id stays taken', async () => {
+      const shop = await newStore(api, [{ price: 100, stock: 5, title: 'Closing-down sale' }]);
+      const buyer = await newBuyer(api, 1000);
+      const word = `closing${Date.now()}`;
+      expectCode(
+        await api.post('/seller/add_book', { user_id: shop.seller.userId, store_id: shop.storeId, book_info: { id: 'kept', title: `A ${word} book` }, stock_level: 1 }, shop.seller.token),
+        200,
+      );
+      const found = await api.post('/search/books', { keyword: word });
+      assert.equal(found.body.total, 1, 'searchable while open');
+
+      expectCode(await unregister(shop.seller), 200);
+      const closedOrder = await placeOrder(api, buyer, shop.storeId, [{ id: 'book-1', count: 1 }]);
+      expectCode(closedOrder, 513);
+      assert.match(closedOrder.body.message, /closed/);
+      assert.equal((await api.post('/search/books', { keyword: word })).body.total, 0, 'search no longer lists it');
+      expectCode(await api.post('/search/books', { keyword: word, store_id: shop.storeId }), 513);
+
+      // Another user cannot take the id, and cannot list or stock books there either.
+      const other = await newUser(api, 'seller');
+      expectCode(await api.post('/seller/create_store', { user_id: other.userId, store_id: shop.storeId }, other.token), 514);
+      // A new account under the old seller's id does not own the closed store.
+      expectCode(await api.post('/auth/register', { user_id: shop.seller.userId, password: 'again' }), 200);
+      const again = { userId: shop.seller.userId, password: 'again', token: await login({ userId: shop.seller.userId, password: 'again' }, 't') };
+      const book = { user_id: again.userId, store_id: shop.storeId, book_info: { id: 'new' }, stock_level: 1 };
+      expectCode(await api.post('/seller/add_book', book, again.token), 513);
+      expectCode(await api.post('/seller/add_stock_level', { user_id: again.userId, store_id: shop.storeId, book_id: 'book-1', add_stock_level: 1 }, again.token), 513);
+      assert.ok(await hasBalance(api, buyer, 1000), 'nothing was charged');
+    });
+
+    test('GET /auth/me shows the seller their stores, open or closed', async () => {
+      const shop = await newStore(api, []);
+      const res = await api.get(`/auth/me?user_id=${encodeURIComponent(shop.seller.userId)}`, shop.seller.token);
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body.stores, [{ store_id: shop.storeId, closed: false }]);
+    });
+  });
+
+  describe('GET /auth/me', () => {
+    const me = (u: User, token = u.token) => api.get(`/auth/me?user_id=${encodeURIComponent(u.userId)}`, token);
+
+    test('balance, escrow (paid or shipped, not yet received) and stores', async () => {
+      const o = await orderIn(api, 'paid', { price: 700, count: 2, funds: 5000 });
+      const res = await me(o.buyer);
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body, { message: 'ok', user_id: o.buyer.userId, balance: 5000 - 1400, escrow: 1400, stores: [] });
+      expectCode(await ship(api, o.shop, o.orderId), 200);
+      assert.equal((await me(o.buyer)).body.escrow, 1400, 'shipped: still in escrow');
+      expectCode(await receive(api, o.buyer, o.orderId), 200);
+      assert.deepEqual([(await me(o.buyer)).body.balance, (await me(o.buyer)).body.escrow], [3600, 0]);
+      assert.equal((await me(o.shop.seller)).body.balance, 1400, 'the seller holds the payment now');
+    });
+
+    test('401 without a token, with another user\'s token, or after logout; 400 without user_id', async () => {
+      const a = await newUser(api);
+      const b = await newUser(api);
+      assert.equal((await api.get(`/auth/me?user_id=${a.userId}`)).status, 401);
+      assert.equal((await me(a, b.token)).status, 401);
+      assert.equal((await me({ ...a, userId: uid('nobody') })).status, 401);
+      assert.equal((await api.get('/auth/me', a.token)).status, 400);
+      expectCode(await api.post('/auth/logout', { user_id: a.userId }, a.token), 200);
+      assert.equal((await me(a)).status, 401);
+    });
+  });
+
   describe('add_funds', () => {
     test('a negative value withdraws; 519 when it is larger than the balance (nothing changes)', async () => {
       const u = await newBuyer(api, 5000);

@@ -46,6 +46,26 @@ describe(`order timeout and token expiry (${DB_KIND})`, () => {
     assert.deepEqual(sellerView, order);
   });
 
+  test('an expired unpaid order reads as cancelled by the timeout at once, before any sweep, as of its deadline', async () => {
+    const o = await orderIn(api, 'unpaid', { count: 1 });
+    await server.clock.advance(TIMEOUT_S + 1);
+    const deadline = (order: { created_at: string }) => new Date(Date.parse(order.created_at) + TIMEOUT_S * 1000).toISOString();
+    const before = await orderOf(api, o.buyer, o.orderId);
+    assert.equal(before.status, 'cancelled');
+    assert.equal(before.cancel_reason, 'timeout');
+    assert.equal(before.cancelled_at, deadline(before));
+    // Filters see it the same way.
+    const cancelled = await api.post('/buyer/query_order', { user_id: o.buyer.userId, password: o.buyer.password, status: 'cancelled' });
+    assert.deepEqual(cancelled.body.orders.map((x: { order_id: string }) => x.order_id), [o.orderId]);
+    const unpaid = await api.post('/buyer/query_order', { user_id: o.buyer.userId, password: o.buyer.password, status: 'unpaid' });
+    assert.equal(unpaid.body.total, 0);
+    const [sellerView] = await sellerOrders(api, o.shop.seller);
+    assert.deepEqual(sellerView, before);
+    // The sweep changes nothing a client can see, but returns the stock.
+    await server.sweep();
+    assert.deepEqual(await orderOf(api, o.buyer, o.orderId), before);
+  });
+
   test('an expired order that was not swept yet is already closed: close_order → 521, send_books → 521', async () => {
     const o = await orderIn(api, 'unpaid', { count: 2 });
     await server.clock.advance(TIMEOUT_S + 1);

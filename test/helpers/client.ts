@@ -20,8 +20,8 @@ export class Api {
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   }
 
-  async get(path: string): Promise<Reply & { text: string; contentType: string | null }> {
-    const res = await fetch(this.url + path);
+  async get(path: string, token?: string): Promise<Reply & { text: string; contentType: string | null }> {
+    const res = await fetch(this.url + path, token === undefined ? {} : { headers: { token } });
     const text = await res.text();
     let body: Record<string, any> = {};
     try {
