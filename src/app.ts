@@ -11,7 +11,7 @@ import { registerObservability } from './observability/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
 import { authRoutes } from './routes/auth.js';
 import { buyerRoutes } from './routes/buyer.js';
-import { healthRoutes } from './routes/health.js';
+import { serviceRoutes } from './routes/service.js';
 import { searchRoutes } from './routes/search.js';
 import { sellerRoutes } from './routes/seller.js';
 import { servicesFor, type Services } from './services/index.js';
@@ -66,9 +66,9 @@ export async function buildApp({ config, db, logger = true }: AppOptions): Promi
 
   // Before the routes: their hooks and onRoute listeners must see every route.
   await registerOpenApi(server);
-  await registerObservability(server, { db, metrics });
+  registerObservability(server, metrics);
   registerAuthentication(server, services.authenticator);
-  await server.register(healthRoutes, { db });
+  await server.register(serviceRoutes, { health: services.health, metrics });
   await server.register(authRoutes, { accounts: services.accounts });
   await server.register(sellerRoutes, { stores: services.stores, orders: services.orders });
   await server.register(buyerRoutes, { accounts: services.accounts, orders: services.orders });

@@ -6,6 +6,7 @@ import { PasswordVerifier } from '../security/passwords.js';
 import { TokenSigner } from '../security/tokens.js';
 import { createAccountService } from './account-service.js';
 import { createAuthenticator } from './authentication.js';
+import { createHealthService } from './health-service.js';
 import type { ServiceContext } from './context.js';
 import { createOrderService } from './order-service.js';
 import { createSearchService } from './search-service.js';
@@ -21,6 +22,7 @@ export function createServices(ctx: ServiceContext) {
     stores: createStoreService(ctx),
     orders: createOrderService(ctx),
     search: createSearchService(ctx),
+    health: createHealthService(ctx),
   };
 }
 

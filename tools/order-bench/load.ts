@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { JSON_HEADERS, NO_RESPONSE, type HttpClient } from './client.js';
 import type { Ledger } from './ledger.js';
+import type { Mode } from './options.js';
 import { Rng } from './rng.js';
 import type { World } from './setup.js';
 import { ADD_FUNDS, NEW_ORDER, PAYMENT, type Recorder } from './stats.js';
@@ -9,7 +10,6 @@ import { OrderPicker, PendingOrder, addFundsBody, newOrderBody, paymentBody } fr
 
 const NO_RESPONSE_PAUSE_MS = 50;
 
-export type Mode = 'closed' | 'open';
 
 export interface LoadPlan {
   mode: Mode;

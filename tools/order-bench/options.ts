@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { Mode } from './load.js';
+
+/** Closed loop: each client sends its next transaction when the last one ends; open loop: at a fixed rate. */
+export type Mode = 'closed' | 'open';
 
 export interface BenchOptions {
   url: string;

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { Api, uid } from './helpers/client.js';
-import { DB_KIND, startServer } from './helpers/server.js';
-import { PROJECT_ROOT } from '../src/paths.js';
+import { uid } from '../helpers/client.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 
 const repoRoot = PROJECT_ROOT;
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,6 +21,8 @@ const skip = existsSync(CHROMIUM)
   : `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the docs page browser test`;
 
 describe(`docs page in a browser (${DB_KIND})`, () => {
+  const { server, api } = useServer();
+
   test('lists the endpoints, runs "try it out" on /auth/register, uses nothing but this server', { skip, timeout: 50_000 }, async () => {
     const profile = mkdtempSync(path.join(tmpdir(), 'bookstore-chromium-'));
     const launching = chromium.launchPersistentContext(profile, {
@@ -38,8 +40,7 @@ describe(`docs page in a browser (${DB_KIND})`, () => {
       ],
       viewport: { width: 1280, height: 900 },
     });
-    const [server, context] = await Promise.all([startServer(), launching]);
-    const api = new Api(server.url);
+    const context = await launching;
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       const requested: string[] = [];
@@ -100,7 +101,6 @@ describe(`docs page in a browser (${DB_KIND})`, () => {
     } finally {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
-      await server.close();
     }
   });
 });

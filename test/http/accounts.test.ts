@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { balanceOf, hasBalance, newBuyer, newStore, newUser, pay, placeOrder, stockOf, uid, type User } from './helpers/client.js';
+import { describe, test } from 'node:test';
+import { balanceOf, hasBalance, newBuyer, newStore, newUser, pay, placeOrder, stockOf, uid, type User } from '../helpers/client.js';
 import {
-  CheckedApi,
   addFunds,
   buyerOrders,
   cancel,
@@ -13,11 +12,11 @@ import {
   sellerOrders,
   ship,
   statusOf,
-} from './helpers/core-api.js';
-import { DB_KIND, useServer } from './helpers/server.js';
+} from '../helpers/core-api.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
 
 describe(`accounts (${DB_KIND})`, () => {
-  const { server, api } = useServer();
+  const { api } = useServer();
 
   const login = async (u: { userId: string; password: string }, terminal: string): Promise<string> => {
     const res = expectCode(await api.post('/auth/login', { user_id: u.userId, password: u.password, terminal }), 200, `login on ${terminal}`);

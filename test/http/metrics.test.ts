@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import pino from 'pino';
-import { REDACTED, loggerOptions } from '../src/observability/logging.js';
-import type { Database } from '../src/db/database.js';
-import { withOfflineApp } from '../src/openapi/generate.js';
-import { Api, newBuyer, newStore, pay, placeOrder, type Reply } from './helpers/client.js';
-import { DB_KIND, useServer } from './helpers/server.js';
+import { REDACTED, loggerOptions } from '../../src/observability/logging.js';
+import type { Database } from '../../src/db/database.js';
+import { withOfflineApp } from '../../src/openapi/generate.js';
+import { newBuyer, newStore, pay, placeOrder, type Reply } from '../helpers/client.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
 
 /** The value of one sample of the Prometheus text format; 0 when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {

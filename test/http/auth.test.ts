@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { hasBalance, newUser, uid } from './helpers/client.js';
-import { CheckedApi, expectCode } from './helpers/core-api.js';
-import { DB_KIND, useServer } from './helpers/server.js';
+import { describe, test } from 'node:test';
+import { hasBalance, newUser, uid } from '../helpers/client.js';
+import { expectCode } from '../helpers/core-api.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
 
 describe(`auth (${DB_KIND})`, () => {
-  const { server, api } = useServer();
+  const { api } = useServer();
 
   /** A token-checked call without side effects: 200 while the token is valid, 401 otherwise. */
   const tokenWorks = async (userId: string, token: string | undefined) =>

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Api, hasBalance, newBuyer, newStore, pay, placeOrder, stockOf, type User } from './helpers/client.js';
-import { DB_KIND, useServer } from './helpers/server.js';
+import { describe, test } from 'node:test';
+import { hasBalance, newBuyer, newStore, pay, placeOrder, stockOf, type User } from '../helpers/client.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
 
 /** Real concurrent HTTP requests against one server: the database must keep every invariant. */
 describe(`concurrency (${DB_KIND})`, () => {
-  const { server, api } = useServer();
+  const { api } = useServer();
 
   const countStatuses = (statuses: number[]) =>
     statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});

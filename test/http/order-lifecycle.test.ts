@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { hasBalance, newBuyer, newStore, pay, placeOrder, stockOf, type User } from './helpers/client.js';
+import { describe, test } from 'node:test';
+import { hasBalance, newBuyer, newStore, pay, placeOrder, stockOf, type User } from '../helpers/client.js';
 import {
-  CheckedApi,
   ORDER_STATES,
   cancel,
   expectCode,
@@ -13,8 +12,8 @@ import {
   ship,
   type OrderState,
   type PlacedOrder,
-} from './helpers/core-api.js';
-import { DB_KIND, useServer } from './helpers/server.js';
+} from '../helpers/core-api.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
 
 type Call = 'payment' | 'send_books' | 'receive_books' | 'close_order';
 

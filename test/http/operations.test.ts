@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -7,10 +7,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { withOfflineApp } from '../src/openapi/generate.js';
-import { Api, newStore, uid } from './helpers/client.js';
-import { createScratchDatabase, DB_KIND, useServer } from './helpers/server.js';
-import { PROJECT_ROOT } from '../src/paths.js';
+import { withOfflineApp } from '../../src/openapi/generate.js';
+import { Api, newStore, uid } from '../helpers/client.js';
+import { createScratchDatabase, DB_KIND, useServer } from '../helpers/server.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 
 const repoRoot = PROJECT_ROOT;
 

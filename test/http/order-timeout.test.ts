@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { hasBalance, newUser, pay, placeOrder, stockOf } from './helpers/client.js';
-import { CheckedApi, addFunds, cancel, expectCode, orderIn, orderOf, receive, sellerOrders, ship } from './helpers/core-api.js';
-import { DB_KIND, useServer } from './helpers/server.js';
+import { describe, test } from 'node:test';
+import { hasBalance, newUser, pay, placeOrder, stockOf } from '../helpers/client.js';
+import { addFunds, cancel, expectCode, orderIn, orderOf, receive, sellerOrders, ship } from '../helpers/core-api.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
 
 const TIMEOUT_S = 60;
 const TOKEN_TTL_S = 600;

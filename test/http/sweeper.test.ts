@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
-import { Api, newBuyer, newStore, pay, placeOrder, stockOf } from './helpers/client.js';
-import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { describe, test } from 'node:test';
+import { Api, newBuyer, newStore, pay, placeOrder, stockOf } from '../helpers/client.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
 
 /** Two servers on one database, as two server processes sharing one PostgreSQL would be. */
 describe(`order timeout with several servers (${DB_KIND})`, () => {
-  let first: TestServer;
-  let second: TestServer;
-  let api: Api;
-  before(async () => {
-    const secret = randomBytes(32);
-    first = await startServer({ orderTimeoutS: 60, secret });
-    second = await startServer({ orderTimeoutS: 60, secret, sharing: first });
-    api = new Api(first.url);
-  });
-  after(async () => {
-    await second.close();
-    await first.close();
-  });
+  const secret = randomBytes(32);
+  const { server: first, api } = useServer({ orderTimeoutS: 60, secret });
+  const { server: second } = useServer(() => ({ orderTimeoutS: 60, secret, sharing: first }));
 
   test('expired orders are cancelled and restocked exactly once when servers sweep together', async () => {
     const { seller, storeId, books } = await newStore(api, [{ price: 10, stock: 100 }]);

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Api, newUser, uid, type User } from './helpers/client.js';
-import { createSearchService } from '../src/services/search-service.js';
-import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { newUser, uid, type User } from '../helpers/client.js';
+import { createSearchService } from '../../src/services/search-service.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
 
 type BookInfo = Record<string, unknown> & { id: string };
 
 describe(`search (${DB_KIND})`, () => {
-  let server: TestServer;
-  let api: Api;
+  const { server, api } = useServer();
   let seller: User;
   let storeA: string;
   let storeB: string;
@@ -29,8 +28,6 @@ describe(`search (${DB_KIND})`, () => {
   const ids = (res: { body: Record<string, any> }): string[] => res.body.books.map((b: { id: string }) => b.id);
 
   before(async () => {
-    server = await startServer();
-    api = new Api(server.url);
     seller = await newUser(api, 'seller');
     storeA = await createStore();
     storeB = await createStore();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { newBuyer, newStore, newUser, pay, placeOrder, stockOf, uid, type User } from './helpers/client.js';
-import { CheckedApi, expectCode, orderIn, sellerOrders, ship, type OrderView } from './helpers/core-api.js';
-import { DB_KIND, useServer } from './helpers/server.js';
+import { describe, test } from 'node:test';
+import { newBuyer, newStore, newUser, pay, placeOrder, stockOf, uid, type User } from '../helpers/client.js';
+import { expectCode, orderIn, sellerOrders, ship, type OrderView } from '../helpers/core-api.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
 
 describe(`seller (${DB_KIND})`, () => {
   const { server, api } = useServer();

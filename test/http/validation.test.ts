@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { newBuyer, newStore, newUser, placeOrder, stockOf, uid, type Reply, type User } from './helpers/client.js';
-import { CheckedApi, checkConventions, expectCode, orderOf, type Shop } from './helpers/core-api.js';
-import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
+import { before, describe, test } from 'node:test';
+import { newBuyer, newStore, newUser, placeOrder, stockOf, uid, type Reply, type User } from '../helpers/client.js';
+import { checkConventions, expectCode, orderOf, type Shop } from '../helpers/core-api.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
 
 interface Fixture {
   shop: Shop;
@@ -139,18 +139,14 @@ const CASES: Case[] = [
 ];
 
 describe(`validation (${DB_KIND})`, () => {
-  let server: TestServer;
-  let api: CheckedApi;
+  const { server, api } = useServer();
   let fx: Fixture;
   before(async () => {
-    server = await startServer();
-    api = new CheckedApi(server.url);
     const shop = await newStore(api, [{ price: 100, stock: 1000 }]);
     const buyer = await newBuyer(api, 1000);
     const placed = expectCode(await placeOrder(api, buyer, shop.storeId, [{ id: 'book-1', count: 1 }]), 200);
     fx = { shop, buyer, orderId: placed.body.order_id as string };
   });
-  after(() => server.close());
 
   /** The token header each endpoint's caller would send. */
   const tokenFor = (path: string) => (path.startsWith('/seller/') ? fx.shop.seller.token : fx.buyer.token);

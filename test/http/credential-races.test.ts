@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { newBuyer, newStore, newUser, placeOrder, pay, uid, type Reply, type User } from './helpers/client.js';
-import { addFunds, cancel, expectCode, orderIn, receive, ship, type PlacedOrder } from './helpers/core-api.js';
-import { DB_KIND, useServer } from './helpers/server.js';
+import { newBuyer, newStore, newUser, placeOrder, pay, uid, type Reply, type User } from '../helpers/client.js';
+import { addFunds, cancel, expectCode, orderIn, receive, ship, type PlacedOrder } from '../helpers/core-api.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
 
 /**
  * Every write re-checks its caller's credential in the statement that acts, and holds it until it

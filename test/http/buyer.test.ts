@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { balanceOf, hasBalance, newBuyer, newStore, newUser, pay, placeOrder, stockOf, uid } from './helpers/client.js';
+import { describe, test } from 'node:test';
+import { balanceOf, hasBalance, newBuyer, newStore, newUser, pay, placeOrder, stockOf, uid } from '../helpers/client.js';
 import {
-  CheckedApi,
   addFunds,
   buyerOrders,
   cancel,
@@ -13,8 +12,8 @@ import {
   ship,
   statusOf,
   type OrderView,
-} from './helpers/core-api.js';
-import { DB_KIND, useServer } from './helpers/server.js';
+} from '../helpers/core-api.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UNKNOWN_ORDER = '00000000-0000-4000-8000-000000000000';

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import Fastify from 'fastify';
-import { withOfflineApp } from '../src/openapi/generate.js';
-import { registerOpenApi, routeInventory, type RouteRecord } from '../src/openapi/plugin.js';
-import { Api } from './helpers/client.js';
-import { DB_KIND, startServer, type TestServer } from './helpers/server.js';
-import { PROJECT_ROOT } from '../src/paths.js';
+import { withOfflineApp } from '../../src/openapi/generate.js';
+import { registerOpenApi, routeInventory, type RouteRecord } from '../../src/openapi/plugin.js';
+import { DB_KIND, useServer } from '../helpers/server.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 
 const repoRoot = PROJECT_ROOT;
 const API_MD = path.resolve(repoRoot, '../shared/API.md');
@@ -187,15 +186,12 @@ function parseApiMd(text: string): ContractEndpoint[] {
 }
 
 describe(`OpenAPI document (${DB_KIND})`, () => {
-  let server: TestServer;
-  let api: Api;
+  const { api } = useServer();
   let doc: Doc;
   let routes: readonly RouteRecord[];
   let offlineDoc: Doc;
 
   before(async () => {
-    server = await startServer();
-    api = new Api(server.url);
     const res = await api.get('/openapi.json');
     assert.equal(res.status, 200);
     assert.match(res.contentType ?? '', /^application\/json/);
@@ -205,7 +201,6 @@ describe(`OpenAPI document (${DB_KIND})`, () => {
       offlineDoc = app.swagger() as unknown as Doc;
     });
   });
-  after(() => server.close());
 
   test('is a structurally valid OpenAPI 3.1 document whose $refs all resolve', () => {
     assert.match(doc.openapi, /^3\.1\./);
