@@ -30,6 +30,7 @@ Commands:
   import <book.db>      import a course SQLite catalogue (book.db) into a store
   demo                  fill an empty database with a small demo catalogue and accounts
   bench [options]       run the order load generator against a running server
+  bench search [opts]   run the search benchmark (PostgreSQL)
   openapi [--check]     write docs/openapi.json, or check that it is current
 
 Run "bookstore <command> --help" for the options of a command.
@@ -260,9 +261,14 @@ async function demoCommand(args: readonly string[], io: CliIo): Promise<number> 
   });
 }
 
-/** The load generator is a tool beside the product (tools/order-bench), run as its own process. */
+/**
+ * The benchmarks are tools beside the product (tools/order-bench, tools/search-bench), each run
+ * as its own process: `bookstore bench [options]` is the order benchmark, `bookstore bench search
+ * [options]` the search benchmark.
+ */
 async function benchCommand(args: readonly string[]): Promise<number> {
-  const child = spawn(process.execPath, [projectPath('build', 'tools', 'order-bench', 'run-bench.js'), ...args], { stdio: 'inherit' });
+  const [tool, rest] = args[0] === 'search' ? ['search-bench/bench-search.js', args.slice(1)] : ['order-bench/run-bench.js', args];
+  const child = spawn(process.execPath, [projectPath('build', 'tools', ...tool.split('/')), ...rest], { stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));

@@ -28,7 +28,7 @@ import { tierQueries } from '../../src/domain/search/query.js';
 import { SITE_WIDE_PAGE_SQL, STORE_PAGE_SQL } from '../../src/repositories/search-repository.js';
 import { keywordWords } from '../../src/domain/search/tokenizer.js';
 
-const USAGE = `Usage: npm run bench:search -- [options]
+const USAGE = `Usage: bookstore bench search [options]      (from a checkout: npm run bench:search -- [options])
   --listings N     listings in the catalogue (default 100000)
   --db URL         PostgreSQL database to use, created if missing; its contents are replaced
                    (default postgres://postgres@127.0.0.1:5432/bs_searchbench)
