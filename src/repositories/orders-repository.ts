@@ -16,13 +16,15 @@ export interface NewOrder {
 
 /** SQLSTATE raised by place_order when the store or a line cannot be reserved (migrations/004). */
 const RESERVATION_REFUSED = 'BK001';
+/** A book's counts added up, or the order's total, past what the columns hold. */
+const OUT_OF_RANGE = new Set(['22003', '23514']);
 
 /**
  * Places an order in one statement, all of it or none of it (place_order in migrations/004):
  * re-checks and holds the buyer's session, holds the store open, reserves each book's stock with a
  * guarded UPDATE in book id order and writes the unpaid order with its deadline.
  */
-export async function placeOrder(q: Queryable, o: NewOrder): Promise<'placed' | 'unauthorized' | 'refused'> {
+export async function placeOrder(q: Queryable, o: NewOrder): Promise<'placed' | 'unauthorized' | 'refused' | 'too large'> {
   try {
     const { rows } = await q.query<{ placed: boolean }>('SELECT place_order($1, $2, $3, $4, $5, $6, $7, $8) AS placed', [
       o.orderId, ...credentialParams(o.actor).slice(0, 3), o.storeId, o.bookIds, o.counts, o.timeoutS,
@@ -30,6 +32,7 @@ export async function placeOrder(q: Queryable, o: NewOrder): Promise<'placed' | 
     return rows[0]?.placed ? 'placed' : 'unauthorized';
   } catch (err) {
     if (sqlState(err) === RESERVATION_REFUSED) return 'refused';
+    if (OUT_OF_RANGE.has(sqlState(err) ?? '')) return 'too large';
     throw err;
   }
 }

@@ -1,6 +1,7 @@
-import { sqlState, type Queryable } from '../db/database.js';
+import type { Queryable } from '../db/database.js';
 import type { Actor } from '../domain/actor.js';
 import { isOrderId, type OrderPage } from '../domain/order.js';
+import { pageOf, type PageRequest } from '../domain/paging.js';
 import type { OrderAction, OrderStatus } from '../domain/order-state.js';
 import { AppError, fail } from '../errors.js';
 import * as orders from '../repositories/orders-repository.js';
@@ -14,13 +15,9 @@ export interface OrderLineInput {
   count: number;
 }
 
-export interface OrderQuery {
+export interface OrderQuery extends PageRequest {
   status?: OrderStatus | null;
-  page?: number | null;
-  page_size?: number | null;
 }
-
-export const DEFAULT_PAGE_SIZE = 20;
 
 /** The books of an order and their counts, the same book's lines added up (as place_order does). */
 function totals(lines: readonly OrderLineInput[]): { ids: string[]; counts: number[] } {
@@ -46,14 +43,9 @@ export function createOrderService(ctx: ServiceContext) {
     await attemptWrite(
       db,
       async () => {
-        try {
-          const placed = await orders.placeOrder(db, { orderId, actor, storeId, bookIds, counts, timeoutS: settings.orderTimeoutS });
-          return placed === 'placed' ? true : null;
-        } catch (err) {
-          // A book's count added up, or the order's total, is past what the columns hold.
-          if (sqlState(err) === '22003' || sqlState(err) === '23514') fail('BAD_REQUEST', 'books: the counts or the order total are too large');
-          throw err;
-        }
+        const placed = await orders.placeOrder(db, { orderId, actor, storeId, bookIds, counts, timeoutS: settings.orderTimeoutS });
+        if (placed === 'too large') fail('BAD_REQUEST', 'books: the counts or the order total are too large');
+        return placed === 'placed' ? true : null;
       },
       { actor, store: { id: storeId, as: 'customer' }, books: { ids, change: wanted.map((n) => -n) } },
     );
@@ -109,12 +101,6 @@ export function createOrderService(ctx: ServiceContext) {
     }
     if (cancelled > 0) events.cancelled('timeout', cancelled);
     return cancelled;
-  }
-
-  function pageOf(query: OrderQuery) {
-    const page = query.page ?? 1;
-    const pageSize = query.page_size ?? DEFAULT_PAGE_SIZE;
-    return { page, page_size: pageSize, limit: pageSize, offset: (page - 1) * pageSize };
   }
 
   /** The caller's id, once their credential is checked (in the transaction that reads). */

@@ -1,19 +1,18 @@
 import type { Database } from '../db/database.js';
-import { findStore } from '../repositories/stores-repository.js';
-import { fail } from '../errors.js';
+import { pageOf, type PageRequest } from '../domain/paging.js';
 import { fieldLexemes } from '../domain/search/document.js';
 import { SEARCH_FIELDS, type SearchField } from '../domain/search/fields.js';
 import { tierQueries } from '../domain/search/query.js';
+import { keywordWords } from '../domain/search/tokenizer.js';
+import { fail } from '../errors.js';
 import * as repo from '../repositories/search-repository.js';
 import type { SearchBook } from '../repositories/search-repository.js';
-import { keywordWords } from '../domain/search/tokenizer.js';
+import { findStore } from '../repositories/stores-repository.js';
 
-export interface SearchRequest {
+export interface SearchRequest extends PageRequest {
   keyword: string;
   scope?: readonly SearchField[] | null;
   store_id?: string | null;
-  page?: number | null;
-  page_size?: number | null;
 }
 
 export interface SearchResult {
@@ -23,21 +22,17 @@ export interface SearchResult {
   page_size: number;
 }
 
-export const DEFAULT_PAGE_SIZE = 20;
-
 export type SearchService = ReturnType<typeof createSearchService>;
 
 export function createSearchService({ db }: { db: Database }) {
   /** Ranked full-text search, site-wide or in one store. 400 for a blank keyword, 513 for an unknown store. */
   async function searchBooks(request: SearchRequest): Promise<SearchResult> {
     if (request.keyword.trim() === '') fail('BAD_REQUEST', 'keyword: must not be empty');
-    const page = request.page ?? 1;
-    const pageSize = request.page_size ?? DEFAULT_PAGE_SIZE;
+    const { page, page_size: pageSize, offset } = pageOf(request);
     const storeId = request.store_id ?? null;
     const scope = request.scope ? SEARCH_FIELDS.filter((f) => request.scope!.includes(f)) : [...SEARCH_FIELDS];
     if (scope.length === 0) fail('BAD_REQUEST', 'scope: must name at least one field');
     const words = keywordWords(request.keyword);
-    const offset = (page - 1) * pageSize;
 
     // One statement answers a search; the store is looked up only when nothing matched, to
     // tell an empty store (200) from an unknown one (513).
