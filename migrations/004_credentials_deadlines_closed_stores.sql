@@ -76,14 +76,16 @@ $$;
 -- (a share lock that unregistering's close must wait for), then each distinct book's stock taken
 -- by a guarded UPDATE, in the order of book ids as the database sorts them (the fixed lock order
 -- of listings, the same as every other statement that locks several), and the unpaid order
--- written with its deadline, priced from the rows it updated. Returns false when the credential
--- is not current; raises SQLSTATE BK001 (undoing the lines already reserved) when the store is
--- missing or closed, a book is missing or its stock too low — the caller then asks why.
+-- written with its deadline, priced from the rows it updated. Returns 'placed', 'unauthorized'
+-- (the credential is not current) or 'refused' (the store is missing or closed, a book is
+-- missing or its stock too low: the caller then asks why). A refused line gives back the lines
+-- already taken before returning — it does not raise, so it leaves an enclosing transaction
+-- usable (an Idempotency-Key request runs in one).
 DROP FUNCTION place_order(uuid, text, text, text[], integer[], timestamptz, text, uuid);
 CREATE FUNCTION place_order(
   p_order_id uuid, p_user_id text, p_terminal text, p_token_id uuid,
   p_store_id text, p_book_ids text[], p_counts integer[], p_timeout_s integer)
-RETURNS boolean LANGUAGE plpgsql AS $$
+RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   buyer_pk bigint;
   line record;
@@ -94,11 +96,11 @@ DECLARE
 BEGIN
   buyer_pk := actor_pk(p_user_id, p_terminal, p_token_id, NULL);
   IF buyer_pk IS NULL THEN
-    RETURN false;
+    RETURN 'unauthorized';
   END IF;
   PERFORM 1 FROM stores WHERE store_id = p_store_id AND closed_at IS NULL FOR SHARE;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'store missing or closed' USING ERRCODE = 'BK001';
+    RETURN 'refused';
   END IF;
 
   -- The same book twice in one order adds up.
@@ -112,7 +114,11 @@ BEGIN
      WHERE store_id = p_store_id AND book_id = line.book_id AND stock_level >= line.count
      RETURNING price INTO line_price;
     IF NOT FOUND THEN
-      RAISE EXCEPTION 'reservation refused' USING ERRCODE = 'BK001';
+      -- Give back what this call took (its row locks are held, so nobody saw it).
+      UPDATE listings l SET stock_level = l.stock_level + t.count
+        FROM unnest(ids, counts) AS t(book_id, count)
+       WHERE l.store_id = p_store_id AND l.book_id = t.book_id;
+      RETURN 'refused';
     END IF;
     ids := ids || line.book_id;
     counts := counts || line.count;
@@ -126,6 +132,6 @@ BEGIN
   INSERT INTO order_lines (order_id, book_id, count, price)
   SELECT p_order_id, l.book_id, l.count, l.price
     FROM unnest(ids, counts, prices) AS l(book_id, count, price);
-  RETURN true;
+  RETURN 'placed';
 END
 $$;

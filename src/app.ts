@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { AppError, errorHandler } from './errors.js';
 import { registerAuthentication } from './http/authenticate.js';
+import { registerIdempotency } from './http/idempotency.js';
 import { serverLoggerOptions } from './observability/logging.js';
 import { createMetrics, orderEventCounters } from './observability/metrics.js';
 import { registerObservability } from './observability/plugin.js';
@@ -68,10 +69,11 @@ export async function buildApp({ config, db, logger = true }: AppOptions): Promi
   await registerOpenApi(server);
   registerObservability(server, metrics);
   registerAuthentication(server, services.authenticator);
-  await server.register(serviceRoutes, { health: services.health, metrics });
-  await server.register(authRoutes, { accounts: services.accounts });
-  await server.register(sellerRoutes, { stores: services.stores, orders: services.orders });
-  await server.register(buyerRoutes, { accounts: services.accounts, orders: services.orders });
-  await server.register(searchRoutes, { search: services.search });
+  registerIdempotency(server, services);
+  await server.register(serviceRoutes, { metrics });
+  await server.register(authRoutes);
+  await server.register(sellerRoutes);
+  await server.register(buyerRoutes);
+  await server.register(searchRoutes);
   return { server, services };
 }

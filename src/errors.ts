@@ -26,6 +26,10 @@ export const ERROR_STATUS = {
   ACCOUNT_BUSY: 526,
   UNAVAILABLE: 503,
   INTERNAL: 500,
+  /** A request with the same Idempotency-Key is still being processed. */
+  IDEMPOTENCY_BUSY: 409,
+  /** An Idempotency-Key reused with a different request. */
+  IDEMPOTENCY_MISMATCH: 422,
   /** The acting user does not exist: 511, 512 or 401 depending on the route (its auth rule says which). */
   UNKNOWN_USER: 401,
 } as const;
@@ -57,6 +61,8 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
   ACCOUNT_BUSY: 'account has open orders or a non-zero balance',
   UNAVAILABLE: 'service unavailable',
   INTERNAL: 'internal server error',
+  IDEMPOTENCY_BUSY: 'a request with this Idempotency-Key is still being processed: retry in a moment',
+  IDEMPOTENCY_MISMATCH: 'this Idempotency-Key was used for a different request: use a new key',
   UNKNOWN_USER: 'user id does not exist',
 };
 
@@ -108,7 +114,7 @@ export function errorHandler(err: FastifyError | AppError, request: FastifyReque
 }
 
 /** An unknown acting user is answered with the code the route declares (API.md: 511, 512 or 401). */
-function statusOf(err: AppError, request: FastifyRequest): number {
+export function statusOf(err: AppError, request: FastifyRequest): number {
   if (err.code !== 'UNKNOWN_USER') return err.status;
   const auth = request.routeOptions.config.auth;
   if (auth === undefined || auth.by === 'none') return err.status;

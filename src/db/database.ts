@@ -28,3 +28,17 @@ export function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/**
+ * A transaction seen as a Database, for work that must all happen in it: its statements run on
+ * the transaction, and a nested transaction() simply joins it (its retries are the outer one's).
+ */
+export function transactionDatabase(tx: Queryable, kind: Database['kind']): Database {
+  return {
+    kind,
+    query: (sql, params) => tx.query(sql, params),
+    exec: (sql) => tx.exec(sql),
+    transaction: (fn) => fn(tx),
+    close: async () => {},
+  };
+}

@@ -24,15 +24,14 @@ export type AuthRule =
 
 export interface RouteConfig {
   auth: AuthRule;
+  /** A write that honours the Idempotency-Key header (http/idempotency.ts). */
+  idempotent?: boolean;
   /** Counted by status code in bookstore_payment_failures_total when not 200. */
   countFailures?: 'payment';
 }
 
 declare module 'fastify' {
-  interface FastifyContextConfig {
-    auth?: AuthRule;
-    countFailures?: 'payment';
-  }
+  interface FastifyContextConfig extends Partial<RouteConfig> {}
 }
 
 export const NO_AUTH: AuthRule = { by: 'none' };

@@ -14,8 +14,6 @@ export interface NewOrder {
   timeoutS: number;
 }
 
-/** SQLSTATE raised by place_order when the store or a line cannot be reserved (migrations/004). */
-const RESERVATION_REFUSED = 'BK001';
 /** A book's counts added up, or the order's total, past what the columns hold. */
 const OUT_OF_RANGE = new Set(['22003', '23514']);
 
@@ -26,12 +24,12 @@ const OUT_OF_RANGE = new Set(['22003', '23514']);
  */
 export async function placeOrder(q: Queryable, o: NewOrder): Promise<'placed' | 'unauthorized' | 'refused' | 'too large'> {
   try {
-    const { rows } = await q.query<{ placed: boolean }>('SELECT place_order($1, $2, $3, $4, $5, $6, $7, $8) AS placed', [
-      o.orderId, ...credentialParams(o.actor).slice(0, 3), o.storeId, o.bookIds, o.counts, o.timeoutS,
-    ]);
-    return rows[0]?.placed ? 'placed' : 'unauthorized';
+    const { rows } = await q.query<{ outcome: 'placed' | 'unauthorized' | 'refused' }>(
+      'SELECT place_order($1, $2, $3, $4, $5, $6, $7, $8) AS outcome',
+      [o.orderId, ...credentialParams(o.actor).slice(0, 3), o.storeId, o.bookIds, o.counts, o.timeoutS],
+    );
+    return rows[0]!.outcome;
   } catch (err) {
-    if (sqlState(err) === RESERVATION_REFUSED) return 'refused';
     if (OUT_OF_RANGE.has(sqlState(err) ?? '')) return 'too large';
     throw err;
   }

@@ -1,34 +1,36 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuthRule } from '../http/route-config.js';
 import { buyerSchemas as s } from '../schemas/buyer.js';
-import type { AccountService } from '../services/account-service.js';
-import type { OrderService } from '../services/order-service.js';
 
 const OK = { message: 'ok' } as const;
 /** Buyer endpoints (the seed's codes): an unknown user is 512. */
 const BY_TOKEN: AuthRule = { by: 'token', unknownUser: 'BUYER_NOT_FOUND' };
 const BY_PASSWORD: AuthRule = { by: 'password', unknownUser: 'BUYER_NOT_FOUND' };
 
-export const buyerRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService; orders: OrderService }> = async (app, { accounts, orders }) => {
-  app.post('/buyer/new_order', { schema: { ...s.newOrder, summary: '下单 Place an order' }, config: { auth: BY_TOKEN } }, async ({ actor, body }) => {
-    const lines = body.books.map((b) => ({ id: b.id, count: Number(b.count) }));
-    return { ...OK, order_id: await orders.placeOrder(actor, body.store_id, lines) };
-  });
+export const buyerRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
+    '/buyer/new_order',
+    { schema: { ...s.newOrder, summary: '下单 Place an order' }, config: { auth: BY_TOKEN, idempotent: true } },
+    async ({ actor, body, services }) => {
+      const lines = body.books.map((b) => ({ id: b.id, count: Number(b.count) }));
+      return { ...OK, order_id: await services.orders.placeOrder(actor, body.store_id, lines) };
+    },
+  );
 
   app.post(
     '/buyer/payment',
-    { schema: { ...s.payment, summary: '付款 Pay an order' }, config: { auth: BY_PASSWORD, countFailures: 'payment' } },
-    async ({ actor, body }) => {
-      await orders.payOrder(actor, body.order_id);
+    { schema: { ...s.payment, summary: '付款 Pay an order' }, config: { auth: BY_PASSWORD, idempotent: true, countFailures: 'payment' } },
+    async ({ actor, body, services }) => {
+      await services.orders.payOrder(actor, body.order_id);
       return OK;
     },
   );
 
   app.post(
     '/buyer/add_funds',
-    { schema: { ...s.addFunds, summary: '充值 Add or withdraw funds' }, config: { auth: { by: 'password', unknownUser: 'AUTH_FAILED' } } },
-    async ({ actor, body }) => {
-      await accounts.addFunds(actor, body.add_value);
+    { schema: { ...s.addFunds, summary: '充值 Add or withdraw funds' }, config: { auth: { by: 'password', unknownUser: 'AUTH_FAILED' }, idempotent: true } },
+    async ({ actor, body, services }) => {
+      await services.accounts.addFunds(actor, body.add_value);
       return OK;
     },
   );
@@ -44,11 +46,12 @@ export const buyerRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService; 
           by: 'password',
           unknownUser: (request) => ((request.body as { order_id?: unknown } | undefined)?.order_id == null ? 'AUTH_FAILED' : 'BUYER_NOT_FOUND'),
         },
+        idempotent: true,
       },
     },
-    async ({ actor, body }) => {
-      if (body.order_id == null) return { ...OK, ...(await orders.listBuyerOrders(actor, body)) };
-      await orders.cancelOrder(actor, body.order_id);
+    async ({ actor, body, services }) => {
+      if (body.order_id == null) return { ...OK, ...(await services.orders.listBuyerOrders(actor, body)) };
+      await services.orders.cancelOrder(actor, body.order_id);
       return OK;
     },
   );
@@ -57,10 +60,10 @@ export const buyerRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService; 
     '/buyer/receive_books',
     {
       schema: { ...s.receiveBooks, summary: '确认收货 Confirm receipt' },
-      config: { auth: { by: 'token', unknownUser: 'AUTH_FAILED', userFields: ['buyer_id', 'user_id'] } },
+      config: { auth: { by: 'token', unknownUser: 'AUTH_FAILED', userFields: ['buyer_id', 'user_id'] }, idempotent: true },
     },
-    async ({ actor, body }) => {
-      await orders.receiveOrder(actor, body.order_id);
+    async ({ actor, body, services }) => {
+      await services.orders.receiveOrder(actor, body.order_id);
       return OK;
     },
   );
@@ -68,6 +71,6 @@ export const buyerRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService; 
   app.post(
     '/buyer/query_order',
     { schema: { ...s.queryOrder, summary: '查询订单 My orders' }, config: { auth: { by: 'password', unknownUser: 'AUTH_FAILED' } } },
-    async ({ actor, body }) => ({ ...OK, ...(await orders.listBuyerOrders(actor, body)) }),
+    async ({ actor, body, services }) => ({ ...OK, ...(await services.orders.listBuyerOrders(actor, body)) }),
   );
 };

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { searchSchemas as s } from '../schemas/search.js';
-import type { SearchService } from '../services/search-service.js';
 
 const OK = { message: 'ok' } as const;
 
@@ -22,16 +21,16 @@ async function readQueryString(request: FastifyRequest): Promise<void> {
   }
 }
 
-export const searchRoutes: FastifyPluginAsyncTypebox<{ search: SearchService }> = async (app, { search }) => {
-  app.post('/search/books', { schema: { ...s.post, summary: '搜索图书 Search books' } }, async ({ body }) => {
-    return { ...OK, ...(await search.searchBooks(body)) };
+export const searchRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/search/books', { schema: { ...s.post, summary: '搜索图书 Search books' } }, async ({ body, services }) => {
+    return { ...OK, ...(await services.search.searchBooks(body)) };
   });
 
   app.get(
     '/search/books',
     { schema: { ...s.get, summary: '搜索图书 Search books (query string)' }, preValidation: readQueryString },
-    async ({ query }) => {
-      return { ...OK, ...(await search.searchBooks(query)) };
+    async ({ query, services }) => {
+      return { ...OK, ...(await services.search.searchBooks(query)) };
     },
   );
 };

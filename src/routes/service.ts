@@ -2,10 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Metrics } from '../observability/metrics.js';
 import { ErrorBody, Message } from '../schemas/common.js';
-import type { HealthService } from '../services/health-service.js';
 
 /** The service endpoints: liveness, readiness (for load balancers) and metrics (for Prometheus). */
-export const serviceRoutes: FastifyPluginAsyncTypebox<{ health: HealthService; metrics: Metrics }> = async (app, { health, metrics }) => {
+export const serviceRoutes: FastifyPluginAsyncTypebox<{ metrics: Metrics }> = async (app, { metrics }) => {
   // Liveness does not wait on the database: a process that answers is alive.
   app.get('/healthz', { schema: { summary: 'Liveness: 200 while the process serves requests', response: { 200: Message } } }, async () => ({
     message: 'ok',
@@ -20,7 +19,7 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ health: HealthService; m
       },
     },
     async (request, reply) => {
-      const problem = await health.readiness();
+      const problem = await request.services.health.readiness();
       if (problem === null) return { message: 'ok' };
       request.log.warn({ problem }, 'not ready');
       return reply.code(503).send({ message: problem });

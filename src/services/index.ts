@@ -4,19 +4,30 @@ import type { Database } from '../db/database.js';
 import type { OrderEvents } from '../domain/events.js';
 import { PasswordVerifier } from '../security/passwords.js';
 import { TokenSigner } from '../security/tokens.js';
-import { createAccountService } from './account-service.js';
-import { createAuthenticator } from './authentication.js';
-import { createHealthService } from './health-service.js';
+import { createAccountService, type AccountService } from './account-service.js';
+import { createAuthenticator, type Authenticator } from './authentication.js';
+import { createHealthService, type HealthService } from './health-service.js';
+import { createIdempotencyService, type IdempotencyService } from './idempotency-service.js';
 import type { ServiceContext } from './context.js';
-import { createOrderService } from './order-service.js';
-import { createSearchService } from './search-service.js';
-import { createStoreService } from './store-service.js';
+import { createOrderService, type OrderService } from './order-service.js';
+import { createSearchService, type SearchService } from './search-service.js';
+import { createStoreService, type StoreService } from './store-service.js';
 
-export type Services = ReturnType<typeof createServices>;
+export interface Services {
+  idempotency: IdempotencyService<Services>;
+  authenticator: Authenticator;
+  accounts: AccountService;
+  stores: StoreService;
+  orders: OrderService;
+  search: SearchService;
+  health: HealthService;
+}
 
 /** Every service of the product, built from one set of narrow dependencies. */
-export function createServices(ctx: ServiceContext) {
+export function createServices(ctx: ServiceContext): Services {
   return {
+    /** Runs a write at most once per Idempotency-Key, with these services bound to its transaction. */
+    idempotency: createIdempotencyService(ctx, (db) => createServices({ ...ctx, db })),
     authenticator: createAuthenticator(ctx),
     accounts: createAccountService(ctx),
     stores: createStoreService(ctx),

@@ -27,7 +27,7 @@ export function checkConventions(path: string, reply: Reply): void {
 }
 
 /** Asserts the status code, showing the body when it differs. */
-export function expectCode(reply: Reply, status: number, what = ''): Reply {
+export function expectCode<R extends Reply>(reply: R, status: number, what = ''): R {
   assert.equal(reply.status, status, `${what ? what + ': ' : ''}expected ${status}, got ${reply.status} ${JSON.stringify(reply.body)}`);
   return reply;
 }
