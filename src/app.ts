@@ -7,7 +7,7 @@ import { AppError, errorHandler } from './errors.js';
 import { registerAuthentication } from './http/authenticate.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { serverLoggerOptions } from './observability/logging.js';
-import { createMetrics, orderEventCounters } from './observability/metrics.js';
+import { createMetrics, orderEventCounters, registerReplicaLag } from './observability/metrics.js';
 import { registerObservability } from './observability/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
 import { authRoutes } from './routes/auth.js';
@@ -20,6 +20,8 @@ import { servicesFor, type Services } from './services/index.js';
 export interface AppOptions {
   config: Config;
   db: Database;
+  /** A streaming replica for search and order listings (DATABASE_REPLICA_URL). */
+  replica?: Database | null;
   /** false for tests; otherwise pino options are derived from config. */
   logger?: boolean;
 }
@@ -32,7 +34,7 @@ export interface App {
 const BODY_LIMIT = 32 * 1024 * 1024; // add_book may carry several MB of base64 pictures
 
 /** Builds the HTTP application and its services; does not listen, and does not touch the database. */
-export async function buildApp({ config, db, logger = true }: AppOptions): Promise<App> {
+export async function buildApp({ config, db, replica = null, logger = true }: AppOptions): Promise<App> {
   const server = Fastify({
     // JSON lines with reqId, token header and password fields redacted; pino-pretty on a terminal.
     logger: logger && serverLoggerOptions(config.logLevel),
@@ -58,7 +60,8 @@ export async function buildApp({ config, db, logger = true }: AppOptions): Promi
   });
 
   const metrics = createMetrics();
-  const services = servicesFor(config, db, orderEventCounters(metrics));
+  const services = servicesFor(config, db, orderEventCounters(metrics), replica);
+  if (services.reads.hasReplica) registerReplicaLag(metrics, () => services.reads.lag());
 
   server.setErrorHandler(errorHandler);
   server.setNotFoundHandler((request, reply) => {

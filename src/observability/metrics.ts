@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OrderEvents } from '../domain/events.js';
 
 /**
@@ -55,6 +55,27 @@ export function createMetrics(): Metrics {
   for (const reason of ['buyer', 'timeout']) metrics.ordersCancelled.inc({ reason }, 0);
   for (const code of PAYMENT_FAILURE_CODES) metrics.paymentFailures.inc({ code }, 0);
   return metrics;
+}
+
+/**
+ * The replica's lag, read on each scrape (absent without a replica): seconds since it last replayed
+ * a transaction while it had more to replay (0 when caught up), and bytes of WAL it is behind.
+ */
+export function registerReplicaLag(metrics: Metrics, lag: () => Promise<{ seconds: number | null; bytes: number | null } | null>): void {
+  const gauge = (name: string, help: string, pick: (l: { seconds: number | null; bytes: number | null }) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      registers: [metrics.registry],
+      async collect() {
+        const value = await lag();
+        const v = value === null ? null : pick(value);
+        if (v === null) this.reset();
+        else this.set(v);
+      },
+    });
+  gauge('bookstore_replica_lag_seconds', 'Replica: seconds since it last replayed a transaction, while behind (0 when caught up)', (l) => l.seconds);
+  gauge('bookstore_replica_lag_bytes', 'Replica: bytes of WAL it has not replayed yet', (l) => l.bytes);
 }
 
 /** The services' business events, counted. */

@@ -90,7 +90,7 @@ function moveSql(t: Transition): string {
     UPDATE orders o SET status = '${t.to}', ${t.stamp} = ${at}${reason}
       FROM done d
      WHERE o.order_id = d.order_id AND o.status IN (${quoted(t.from)})
-    RETURNING o.order_id)`;
+    RETURNING o.order_id, o.store_id, o.buyer_pk)`;
 }
 
 /**
@@ -111,7 +111,7 @@ function transitionSql(action: Exclude<OrderAction, 'expire'>): string {
        FOR UPDATE OF o),
   ${effectSql(t)},
   ${moveSql(t)}
-  SELECT count(*)::int AS moved FROM moved`;
+  SELECT m.store_id, u.user_id AS buyer_id FROM moved m JOIN users u ON u.id = m.buyer_pk`;
 }
 
 const TRANSITION_SQL = {
@@ -121,16 +121,16 @@ const TRANSITION_SQL = {
   cancel: transitionSql('cancel'),
 };
 
-/** Applies `action` to the actor's order; false when refused for any reason (nothing changed). */
+/** Applies `action` to the actor's order: the order's store and buyer, or null when refused for any reason (nothing changed). */
 export async function transitionOrder(
   q: Queryable,
   action: keyof typeof TRANSITION_SQL,
   orderId: string,
   actor: Actor,
   storeId: string | null = null,
-): Promise<boolean> {
-  const { rows } = await q.query<{ moved: number }>(TRANSITION_SQL[action], [orderId, ...credentialParams(actor), storeId]);
-  return rows[0]?.moved === 1;
+): Promise<{ store_id: string; buyer_id: string } | null> {
+  const { rows } = await q.query<{ store_id: string; buyer_id: string }>(TRANSITION_SQL[action], [orderId, ...credentialParams(actor), storeId]);
+  return rows[0] ?? null;
 }
 
 const EXPIRE_SQL = (() => {

@@ -7,6 +7,7 @@ import * as stores from '../repositories/stores-repository.js';
 import * as users from '../repositories/users-repository.js';
 import { hashPassword } from '../security/passwords.js';
 import type { ServiceContext } from './context.js';
+import { fenceKey } from './read-routing.js';
 import { attemptWrite, explainRefusal } from './refusals.js';
 
 export type AccountService = ReturnType<typeof createAccountService>;
@@ -19,7 +20,7 @@ export interface AccountView {
 }
 
 export function createAccountService(ctx: ServiceContext) {
-  const { db, tokens, settings } = ctx;
+  const { db, tokens, settings, reads } = ctx;
 
   /** Throws the refusal of a statement whose credential check failed (asked on the transaction it ran in). */
   const refused = async (q: Queryable, actor: Actor): Promise<never> => {
@@ -37,7 +38,7 @@ export function createAccountService(ctx: ServiceContext) {
    * that hold them — so the check for open orders that follows sees every order those writes made.
    */
   async function unregister(actor: Actor): Promise<void> {
-    await db.transaction(async (tx) => {
+    const closed = await db.transaction(async (tx) => {
       const userPk = (await users.lockActor(tx, actor)) ?? (await refused(tx, actor));
       await sessions.deleteAllSessions(tx, userPk);
       const closed = await stores.closeStoresOf(tx, userPk);
@@ -46,7 +47,9 @@ export function createAccountService(ctx: ServiceContext) {
       if (balance !== 0) fail('ACCOUNT_BUSY', `the account still holds ${balance}: withdraw it first (add_funds with a negative add_value)`);
       for (const storeId of closed) await unindexStore(tx, storeId);
       await users.markUnregistered(tx, userPk);
+      return closed;
     });
+    if (reads.hasReplica) await reads.recordWrite([fenceKey.user(actor.userId), fenceKey.catalogue, ...closed.map(fenceKey.store)]);
   }
 
   /** Opens a session on the terminal (replacing the terminal's previous one) and returns its token. */

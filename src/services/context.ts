@@ -2,6 +2,7 @@ import type { Database } from '../db/database.js';
 import type { PasswordVerifier } from '../security/passwords.js';
 import type { TokenSigner } from '../security/tokens.js';
 import type { OrderEvents } from '../domain/events.js';
+import type { ReadRouting } from './read-routing.js';
 
 
 export interface Settings {
@@ -18,4 +19,6 @@ export interface ServiceContext {
   tokens: TokenSigner;
   settings: Settings;
   events: OrderEvents;
+  /** Where reads go (a replica, when it has what the reader depends on), and the fences writes leave. */
+  reads: ReadRouting;
 }

@@ -1,6 +1,7 @@
 import { transactionDatabase, type Database } from '../db/database.js';
 import { AppError } from '../errors.js';
 import * as keys from '../repositories/idempotency-repository.js';
+import { deferFences, type ReadRouting } from './read-routing.js';
 
 export interface IdempotentOutcome {
   status: number;
@@ -26,7 +27,10 @@ export interface IdempotencyService<S> {
  * (400, 401, 511–526) is recorded too, the write it refused undone; a failure of the server itself
  * records nothing, so a retry runs the write again. `servicesOn` gives the services working inside that transaction.
  */
-export function createIdempotencyService<S>({ db }: { db: Database }, servicesOn: (db: Database) => S): IdempotencyService<S> {
+export function createIdempotencyService<S>(
+  { db, reads }: { db: Database; reads: ReadRouting },
+  servicesOn: (db: Database, reads: ReadRouting) => S,
+): IdempotencyService<S> {
   async function run(
     scope: string,
     key: string,
@@ -34,7 +38,8 @@ export function createIdempotencyService<S>({ db }: { db: Database }, servicesOn
     write: (services: S) => Promise<unknown>,
     statusOf: (err: AppError) => number,
   ): Promise<IdempotentOutcome> {
-    return db.transaction(async (tx) => {
+    const fences = deferFences(reads);
+    const outcome = await db.transaction(async (tx): Promise<IdempotentOutcome> => {
       if (!(await keys.tryLockKey(tx, scope, key))) throw new AppError('IDEMPOTENCY_BUSY');
       const first = await keys.findResponse(tx, scope, key);
       if (first !== null) {
@@ -44,7 +49,7 @@ export function createIdempotencyService<S>({ db }: { db: Database }, servicesOn
       await tx.exec('SAVEPOINT idempotent_write');
       let outcome: IdempotentOutcome;
       try {
-        outcome = { status: 200, body: await write(servicesOn(transactionDatabase(tx, db.kind))), replayed: false };
+        outcome = { status: 200, body: await write(servicesOn(transactionDatabase(tx, db.kind), fences.reads)), replayed: false };
       } catch (err) {
         // The contract's refusals (4xx and 511–526) are answers to record; a failure of the server
         // itself (500, 503) is not: a retry should run the write again.
@@ -55,6 +60,8 @@ export function createIdempotencyService<S>({ db }: { db: Database }, servicesOn
       await keys.saveResponse(tx, scope, key, requestHash, outcome.status, outcome.body);
       return outcome;
     });
+    await fences.flush();
+    return outcome;
   }
 
   return { run };

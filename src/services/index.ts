@@ -10,6 +10,7 @@ import { createHealthService, type HealthService } from './health-service.js';
 import { createIdempotencyService, type IdempotencyService } from './idempotency-service.js';
 import type { ServiceContext } from './context.js';
 import { createOrderService, type OrderService } from './order-service.js';
+import { createReadRouting, type ReadRouting } from './read-routing.js';
 import { createSearchService, type SearchService } from './search-service.js';
 import { createStoreService, type StoreService } from './store-service.js';
 
@@ -21,26 +22,32 @@ export interface Services {
   orders: OrderService;
   search: SearchService;
   health: HealthService;
+  /** Where reads go, and the replica's lag. */
+  reads: ReadRouting;
 }
 
 /** Every service of the product, built from one set of narrow dependencies. */
 export function createServices(ctx: ServiceContext): Services {
   return {
     /** Runs a write at most once per Idempotency-Key, with these services bound to its transaction. */
-    idempotency: createIdempotencyService(ctx, (db) => createServices({ ...ctx, db })),
+    idempotency: createIdempotencyService(ctx, (db, reads) => createServices({ ...ctx, db, reads })),
     authenticator: createAuthenticator(ctx),
     accounts: createAccountService(ctx),
     stores: createStoreService(ctx),
     orders: createOrderService(ctx),
     search: createSearchService(ctx),
     health: createHealthService(ctx),
+    reads: ctx.reads,
   };
 }
 
 const NO_EVENTS: OrderEvents = { created() {}, paid() {}, shipped() {}, received() {}, cancelled() {} };
 
-/** The services as the server and the command line run them: on `db`, with the configuration's secret and settings. */
-export function servicesFor(config: Config, db: Database, events: OrderEvents = NO_EVENTS): Services {
+/**
+ * The services as the server and the command line run them: on `db` (and its replica, if any), with
+ * the configuration's secret and settings.
+ */
+export function servicesFor(config: Config, db: Database, events: OrderEvents = NO_EVENTS, replica: Database | null = null): Services {
   return createServices({
     db,
     ids: { newId: randomUUID },
@@ -48,5 +55,6 @@ export function servicesFor(config: Config, db: Database, events: OrderEvents = 
     tokens: new TokenSigner(config.secret),
     settings: { orderTimeoutS: config.orderTimeoutS, tokenTtlS: config.tokenTtlS, scryptLogN: config.scryptLogN },
     events,
+    reads: createReadRouting(db, replica),
   });
 }

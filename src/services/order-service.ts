@@ -8,6 +8,7 @@ import * as orders from '../repositories/orders-repository.js';
 import * as stores from '../repositories/stores-repository.js';
 import * as users from '../repositories/users-repository.js';
 import type { ServiceContext } from './context.js';
+import { fenceKey } from './read-routing.js';
 import { attemptWrite, explainRefusal } from './refusals.js';
 
 export interface OrderLineInput {
@@ -29,7 +30,7 @@ function totals(lines: readonly OrderLineInput[]): { ids: string[]; counts: numb
 export type OrderService = ReturnType<typeof createOrderService>;
 
 export function createOrderService(ctx: ServiceContext) {
-  const { db, settings, events } = ctx;
+  const { db, settings, events, reads } = ctx;
 
   /**
    * Reserves stock for every line (all or none) and creates an unpaid order: one statement that
@@ -50,6 +51,7 @@ export function createOrderService(ctx: ServiceContext) {
       { actor, store: { id: storeId, as: 'customer' }, books: { ids, change: wanted.map((n) => -n) } },
     );
     events.created();
+    if (reads.hasReplica) await reads.recordWrite([fenceKey.user(actor.userId), fenceKey.store(storeId)]);
     return orderId;
   }
 
@@ -62,10 +64,12 @@ export function createOrderService(ctx: ServiceContext) {
       // Names no order; but an unknown user or a bad credential still answer first.
       throw (await explainRefusal(db, { actor })) ?? new AppError('INVALID_ORDER', `no such order: ${orderId}`);
     }
-    await attemptWrite(db, async () => ((await orders.transitionOrder(db, action, orderId, actor, storeId)) ? true : null), {
+    const order = await attemptWrite(db, () => orders.transitionOrder(db, action, orderId, actor, storeId), {
       actor,
       order: { id: orderId, action, storeId },
     });
+    // Both parties see it: the buyer in their orders, the seller in the store's.
+    if (reads.hasReplica) await reads.recordWrite([fenceKey.user(order.buyer_id), fenceKey.user(actor.userId), fenceKey.store(order.store_id)]);
   }
 
   /** The order's total moves from the buyer's balance into escrow. */
@@ -103,33 +107,35 @@ export function createOrderService(ctx: ServiceContext) {
     return cancelled;
   }
 
-  /** The caller's id, once their credential is checked (in the transaction that reads). */
-  async function caller(tx: Queryable, actor: Actor): Promise<number> {
-    const pk = await users.lockActor(tx, actor);
+  /** The caller's id, once their credential is checked (always on the primary). */
+  async function caller(q: Queryable, actor: Actor): Promise<number> {
+    const pk = await users.lockActor(q, actor);
     if (pk !== null) return pk;
-    throw (await explainRefusal(tx, { actor })) ?? new AppError('AUTH_FAILED');
+    throw (await explainRefusal(q, { actor })) ?? new AppError('AUTH_FAILED');
   }
 
+  /** The caller's orders as buyer, newest first (read from a replica once it has their writes). */
   async function listBuyerOrders(actor: Actor, query: OrderQuery): Promise<OrderPage> {
     const { limit, offset, ...page } = pageOf(query);
-    return db.transaction(async (tx) => {
-      const buyerPk = await caller(tx, actor);
-      return { ...(await orders.listOrders(tx, { buyerPk, status: query.status ?? undefined, limit, offset })), ...page };
-    });
+    const buyerPk = await caller(db, actor);
+    const source = await reads.forReader([fenceKey.user(actor.userId)]);
+    return { ...(await orders.listOrders(source, { buyerPk, status: query.status ?? undefined, limit, offset })), ...page };
   }
 
   /** Orders of the caller's stores (or one of them), newest first. */
   async function listSellerOrders(actor: Actor, storeId: string | null, query: OrderQuery): Promise<OrderPage> {
     const { limit, offset, ...page } = pageOf(query);
-    return db.transaction(async (tx) => {
-      const sellerPk = await caller(tx, actor);
-      if (storeId !== null) {
-        const store = (await stores.findStore(tx, storeId)) ?? fail('STORE_NOT_FOUND', `store ${storeId} does not exist`);
-        if (store.owner_pk !== sellerPk) fail('AUTH_FAILED', `store ${storeId} belongs to another seller`);
-      }
-      const scope = storeId !== null ? { storeId } : { sellerPk };
-      return { ...(await orders.listOrders(tx, { ...scope, status: query.status ?? undefined, limit, offset })), ...page };
-    });
+    const sellerPk = await caller(db, actor);
+    if (storeId !== null) {
+      const store = (await stores.findStore(db, storeId)) ?? fail('STORE_NOT_FOUND', `store ${storeId} does not exist`);
+      if (store.owner_pk !== sellerPk) fail('AUTH_FAILED', `store ${storeId} belongs to another seller`);
+    }
+    const source =
+      storeId !== null
+        ? await reads.forReader([fenceKey.user(actor.userId), fenceKey.store(storeId)])
+        : await reads.forReader([fenceKey.user(actor.userId)], sellerPk);
+    const scope = storeId !== null ? { storeId } : { sellerPk };
+    return { ...(await orders.listOrders(source, { ...scope, status: query.status ?? undefined, limit, offset })), ...page };
   }
 
   return { placeOrder, payOrder, shipOrder, receiveOrder, cancelOrder, cancelExpiredOrders, listBuyerOrders, listSellerOrders };

@@ -1,4 +1,3 @@
-import type { Database } from '../db/database.js';
 import { pageOf, type PageRequest } from '../domain/paging.js';
 import { fieldLexemes } from '../domain/search/document.js';
 import { SEARCH_FIELDS, type SearchField } from '../domain/search/fields.js';
@@ -8,6 +7,8 @@ import { fail } from '../errors.js';
 import * as repo from '../repositories/search-repository.js';
 import type { SearchBook } from '../repositories/search-repository.js';
 import { findStore } from '../repositories/stores-repository.js';
+import type { ServiceContext } from './context.js';
+import { fenceKey } from './read-routing.js';
 
 export interface SearchRequest extends PageRequest {
   keyword: string;
@@ -24,7 +25,7 @@ export interface SearchResult {
 
 export type SearchService = ReturnType<typeof createSearchService>;
 
-export function createSearchService({ db }: { db: Database }) {
+export function createSearchService({ db, reads }: Pick<ServiceContext, 'db' | 'reads'>) {
   /** Ranked full-text search, site-wide or in one store. 400 for a blank keyword, 513 for an unknown store. */
   async function searchBooks(request: SearchRequest): Promise<SearchResult> {
     if (request.keyword.trim() === '') fail('BAD_REQUEST', 'keyword: must not be empty');
@@ -36,7 +37,9 @@ export function createSearchService({ db }: { db: Database }) {
 
     // One statement answers a search; the store is looked up only when nothing matched, to
     // tell an empty store (200) from an unknown one (513).
-    const rows = words.length === 0 ? [] : await repo.findPage(db, tierQueries(words, scope, storeId), storeId, pageSize, offset);
+    // From a replica once it has every catalogue change (and the store's, for a store search).
+    const source = await reads.forReader(storeId === null ? [fenceKey.catalogue] : [fenceKey.catalogue, fenceKey.store(storeId)]);
+    const rows = words.length === 0 ? [] : await repo.findPage(source, tierQueries(words, scope, storeId), storeId, pageSize, offset);
     const total = Number(rows[0]?.total ?? 0);
     if (total === 0 && storeId !== null) {
       const store = await findStore(db, storeId);

@@ -6,11 +6,12 @@ import * as books from '../repositories/books-repository.js';
 import { indexListing } from '../repositories/search-repository.js';
 import * as stores from '../repositories/stores-repository.js';
 import type { ServiceContext } from './context.js';
+import { fenceKey } from './read-routing.js';
 import { attemptWrite, explainRefusal } from './refusals.js';
 
 export type StoreService = ReturnType<typeof createStoreService>;
 
-export function createStoreService({ db }: Pick<ServiceContext, 'db'>) {
+export function createStoreService({ db, reads }: Pick<ServiceContext, 'db' | 'reads'>) {
   async function createStore(actor: Actor, storeId: string): Promise<void> {
     await attemptWrite(db, async () => ((await stores.insertStore(db, actor, storeId)) ? true : null), { actor, newStoreId: storeId });
   }
@@ -29,7 +30,7 @@ export function createStoreService({ db }: Pick<ServiceContext, 'db'>) {
     { skipExisting = false } = {},
   ): Promise<{ added: number; skipped: number }> {
     const indexed = list.map((book) => ({ book, lexemes: fieldLexemes(book) }));
-    return db.transaction(async (tx) => {
+    const result = await db.transaction(async (tx) => {
       let added = 0;
       for (const { book, lexemes } of indexed) {
         if (await books.insertListing(tx, actor, storeId, book, stockLevel)) {
@@ -44,6 +45,8 @@ export function createStoreService({ db }: Pick<ServiceContext, 'db'>) {
       }
       return { added, skipped: list.length - added };
     });
+    if (reads.hasReplica && result.added > 0) await reads.recordWrite([fenceKey.catalogue, fenceKey.store(storeId)]);
+    return result;
   }
 
   async function addBook(actor: Actor, storeId: string, book: BookInfo, stockLevel: number): Promise<void> {
@@ -56,6 +59,7 @@ export function createStoreService({ db }: Pick<ServiceContext, 'db'>) {
       store: { id: storeId, as: 'owner' },
       books: { ids: [bookId], change: [delta] },
     });
+    if (reads.hasReplica) await reads.recordWrite([fenceKey.catalogue, fenceKey.store(storeId)]);
   }
 
   return { createStore, addBooks, addBook, addStock };

@@ -21,3 +21,13 @@ CREATE TABLE server_secrets (
   value      bytea NOT NULL CHECK (length(value) >= 32),
   created_at timestamptz NOT NULL
 );
+
+-- Read-your-writes with a streaming replica (DATABASE_REPLICA_URL): after a write, the primary's
+-- WAL position, under the keys of what it changed ('user:<id>' for each party, 'store:<id>',
+-- 'catalogue'); a read goes to the replica only once it has replayed past the fences of what the
+-- reader may have been told about. Unlogged: cheap to write, never needed on the replica, and
+-- after a crash of the primary the replica has to catch up anyway.
+CREATE UNLOGGED TABLE read_fences (
+  key text PRIMARY KEY,
+  lsn pg_lsn NOT NULL
+);
