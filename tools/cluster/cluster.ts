@@ -208,11 +208,11 @@ export class Cluster {
     }, 200);
   }
 
-  /** (Re)starts every api process and worker with settings `s`; resolves when all are ready. */
-  async startAll(s: ServerSettings): Promise<void> {
+  /** (Re)starts every api process and `workers` workers with settings `s`; resolves when all are ready. */
+  async startAll(s: ServerSettings, workers = 1): Promise<void> {
     await this.stopAll();
     this.settings = s;
-    const all = [...this.apis, ...this.workers];
+    const all = [...this.apis, ...this.workers.slice(0, workers)];
     for (const server of all) this.startServer(server, s);
     await Promise.all(all.map((server) => this.waitReady(server)));
     await this.lb.useServers(this.apis.map((a) => a.name));

@@ -112,20 +112,24 @@ ${servers}
     });
   }
 
-  /** Each server's state as HAProxy sees it: UP, DOWN, MAINT, "UP 1/2"... */
-  async serverStates(): Promise<Map<string, string>> {
+  /** Each api server's row of `show stat` (status, scur, eresp, econ, wretr, wredis...). */
+  async serverStats(): Promise<Map<string, Record<string, string>>> {
     const csv = await this.command('show stat');
     const lines = csv.split('\n').filter(Boolean);
     const header = (lines[0] ?? '').replace(/^# /, '').split(',');
-    const px = header.indexOf('pxname');
-    const sv = header.indexOf('svname');
-    const status = header.indexOf('status');
-    const out = new Map<string, string>();
+    const out = new Map<string, Record<string, string>>();
     for (const line of lines.slice(1)) {
       const f = line.split(',');
-      if (f[px] === BACKEND && f[sv] !== 'BACKEND' && f[sv] !== 'FRONTEND') out.set(f[sv] ?? '', f[status] ?? '');
+      const row = Object.fromEntries(header.map((h, i) => [h, f[i] ?? '']));
+      if (row['pxname'] === BACKEND && row['svname'] !== 'BACKEND' && row['svname'] !== 'FRONTEND') out.set(row['svname'] ?? '', row);
     }
     return out;
+  }
+
+  /** Each server's state as HAProxy sees it: UP, DOWN, MAINT, "UP 1/2"... */
+  async serverStates(): Promise<Map<string, string>> {
+    const stats = await this.serverStats();
+    return new Map([...stats.entries()].map(([name, row]) => [name, row['status'] ?? '']));
   }
 
   /** Puts exactly the named servers in service (others in maintenance) and waits until they are UP. */

@@ -125,8 +125,10 @@ export class PgInstance {
         await client.end().catch(() => {});
       }
     }
-    this.pool ??= new pg.Pool({ connectionString: this.url(db), max: 3, application_name: HARNESS_APP, connectionTimeoutMillis: 5000 });
-    this.pool.on('error', () => {});
+    if (!this.pool) {
+      this.pool = new pg.Pool({ connectionString: this.url(db), max: 3, application_name: HARNESS_APP, connectionTimeoutMillis: 5000 });
+      this.pool.on('error', () => {}); // an idle connection dropped (the server stopping) is not an error of the harness
+    }
     return (await this.pool.query(sql, params)).rows as Row[];
   }
 }
