@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import type { BenchResult } from '../order-bench/report.js';
 import { machineCpu, type Cgroup, type CpuUsage } from './cgroups.js';
 import type { Cluster } from './cluster.js';
@@ -31,6 +31,11 @@ export interface CpuReport {
   machineBusy: number;
   /** Cores busy outside the cluster's cgroups (other users of the machine, the kernel, the harness). */
   otherCores: number;
+  /** Of those: interrupt handling (irq + softirq) and hypervisor steal, in cores. */
+  irqCores: number;
+  stealCores: number;
+  /** The busiest processes outside the cluster over the window, e.g. "node 0.61". */
+  outsiders: string[];
   machineCores: number;
 }
 
@@ -41,12 +46,35 @@ export interface BenchOutcome {
   log: string;
 }
 
-type Snapshot = { at: number; groups: Map<string, CpuUsage>; machine: { busy: number; total: number } };
+type Snapshot = { at: number; groups: Map<string, CpuUsage>; machine: ReturnType<typeof machineCpu>; procs: Map<number, ProcTicks> };
+
+interface ProcTicks {
+  name: string;
+  ticks: number;
+}
+
+/** utime + stime of every process not in the cluster's cgroups (to name what disturbs a run). */
+function outsideProcesses(): Map<number, ProcTicks> {
+  const out = new Map<number, ProcTicks>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cgroup`, 'utf8').includes('bookstore-cluster-')) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(entry), { name, ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
 
 function snapshot(groups: Map<string, Cgroup>): Snapshot {
   const usage = new Map<string, CpuUsage>();
   for (const [name, g] of groups) usage.set(name, g.usage());
-  return { at: performance.now(), groups: usage, machine: machineCpu() };
+  return { at: performance.now(), groups: usage, machine: machineCpu(), procs: outsideProcesses() };
 }
 
 function cpuBetween(a: Snapshot, b: Snapshot, groups: Map<string, Cgroup>, orders: number): CpuReport {
@@ -68,7 +96,16 @@ function cpuBetween(a: Snapshot, b: Snapshot, groups: Map<string, Cgroup>, order
   const machineCores = total / windowS / 100; // /proc/stat counts in USER_HZ = 100 per second
   const machineBusy = total > 0 ? busy / total : 0;
   const ours = Object.values(components).reduce((n, c) => n + c.cores, 0);
-  return { windowS, components, machineBusy, machineCores, otherCores: Math.max(0, machineBusy * machineCores - ours) };
+  const cores = (jiffies: number): number => jiffies / windowS / 100;
+  const outsiders = [...b.procs.entries()]
+    .map(([pid, p]) => ({ name: p.name, cores: cores(p.ticks - (a.procs.get(pid)?.ticks ?? 0)) }))
+    .filter((p) => p.cores >= 0.05).sort((x, y) => y.cores - x.cores).slice(0, 3)
+    .map((p) => `${p.name} ${p.cores.toFixed(2)}`);
+  return {
+    outsiders,
+    windowS, components, machineBusy, machineCores, otherCores: Math.max(0, machineBusy * machineCores - ours),
+    irqCores: cores(b.machine.softirq - a.machine.softirq), stealCores: cores(b.machine.steal - a.machine.steal),
+  };
 }
 
 /**
@@ -140,5 +177,6 @@ export function formatCpu(cpu: CpuReport | null, names: string[]): string {
     return `${n} ${c.cores.toFixed(2)}c ${c.msPerOrder.toFixed(2)}ms${thr}`;
   });
   return `machine ${(cpu.machineBusy * 100).toFixed(0)}% of ${cpu.machineCores.toFixed(0)} cores, ` +
-    `${cpu.otherCores.toFixed(2)} outside the cluster; ${parts.join('; ')}`;
+    `${cpu.otherCores.toFixed(2)} outside the cluster (irq ${cpu.irqCores.toFixed(2)}, steal ${cpu.stealCores.toFixed(2)}` +
+    `${cpu.outsiders.length ? `, ${cpu.outsiders.join(', ')}` : ''}); ${parts.join('; ')}`;
 }

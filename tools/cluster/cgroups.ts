@@ -190,10 +190,11 @@ export function cgroupDriver(runId: string, journal: Journal): CgroupDriver {
 }
 
 /** Whole-machine CPU from /proc/stat: busy and total jiffies across all cores. */
-export function machineCpu(): { busy: number; total: number } {
+export function machineCpu(): { busy: number; total: number; softirq: number; steal: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
   const v = line.trim().split(/\s+/).slice(1).map(Number);
   const idle = (v[3] ?? 0) + (v[4] ?? 0); // idle + iowait
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0); // user..steal (guest is inside user)
-  return { busy: total - idle, total };
+  // Interrupt work (the bridge's packets) and the hypervisor's steal are busy time no cgroup is charged with.
+  return { busy: total - idle, total, softirq: (v[5] ?? 0) + (v[6] ?? 0), steal: v[7] ?? 0 };
 }

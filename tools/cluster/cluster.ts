@@ -34,6 +34,8 @@ export interface ServerSettings {
   /** A shared BOOKSTORE_SECRET, or null to let the servers share one kept in the database. */
   secret: string | null;
   drainS: number;
+  /** BOOKSTORE_DB_POOL_SIZE: database connections per server process. */
+  dbPool: number;
 }
 
 export interface ClusterOptions {
@@ -174,6 +176,7 @@ export class Cluster {
       BOOKSTORE_SCRYPT_LOG_N: '10', // setup registers many users; 2^10 keeps that quick
       BOOKSTORE_DRAIN_S: String(s.drainS),
       LOG_LEVEL: 'warn', // no access line per request: the api tier's CPU goes to requests
+      BOOKSTORE_DB_POOL_SIZE: String(s.dbPool),
     };
     if (s.dbPath === 'pooled') env.DATABASE_POOLER = 'transaction';
     if (s.replicaReads && server.role === 'api') env.DATABASE_REPLICA_URL = this.pgbouncer.url(REPLICA_DB);

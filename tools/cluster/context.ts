@@ -28,6 +28,8 @@ export interface Options {
   /** Give api processes DATABASE_REPLICA_URL in every phase (not only T5). */
   replicaReadsEverywhere: boolean;
   logDir: string | null;
+  /** BOOKSTORE_DB_POOL_SIZE of each server process. */
+  serverPool: number;
 }
 
 export interface Context {
@@ -68,10 +70,11 @@ export function readOptions(): Options {
     t1DurationS: envInt('CLUSTER_T1_DURATION', 12, 2, 600),
     t1WarmupS: envInt('CLUSTER_T1_WARMUP', 3, 0, 60),
     t1ClientsPerApi: envInt('CLUSTER_T1_CLIENTS_PER_API', 8, 1, 100),
-    t1Rounds: envInt('CLUSTER_T1_ROUNDS', 1, 1, 5),
+    t1Rounds: envInt('CLUSTER_T1_ROUNDS', 2, 1, 5),
     sharedSecret: envChoice('CLUSTER_SHARED_SECRET', ['0', '1'] as const, '1') === '1',
     dbPath: envChoice('CLUSTER_DB_PATH', ['auto', 'pooled', 'session'] as const, 'auto'),
     replicaReadsEverywhere: envChoice('CLUSTER_REPLICA_READS', ['all', 't5'] as const, 'all') === 'all',
     logDir: process.env.CLUSTER_LOG_DIR?.trim() || null,
+    serverPool: envInt('CLUSTER_SERVER_POOL', 4, 1, 100),
   };
 }

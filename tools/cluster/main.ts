@@ -86,6 +86,7 @@ async function main(): Promise<number> {
       orderTimeoutS: 900,
       secret: options.sharedSecret ? newSecret() : null,
       drainS: 3,
+      dbPool: options.serverPool,
     };
     const ctx: Context = { cluster, options, base, log, runId };
     const run = async (id: TestId, fn: (c: Context) => Promise<TestResult>): Promise<void> => {

@@ -72,7 +72,7 @@ export async function t2Pooling(ctx: Context): Promise<TestResult> {
   const orders = outcome.result?.throughput.ordersPerSecond ?? 0;
   const backendsOk = samples > 0 && maxBackends <= pool;
 
-  details.push(`${CLIENTS} benchmark clients, ${cluster.apis.length} api processes + worker with ${8} client connections each to PgBouncer`);
+  details.push(`${CLIENTS} benchmark clients, ${cluster.apis.length} api processes + worker with ${pooledSettings.dbPool} client connections each to PgBouncer`);
   details.push(`primary client backends: at most ${maxBackends} in ${samples} samples (pool ${pool}) → ${backendsOk ? 'ok' : 'OVER THE POOL'}`);
   details.push(`primary log during T2: ${formatCounts(errors)}`);
   if (mainPool) {
