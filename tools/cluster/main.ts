@@ -69,9 +69,13 @@ async function main(): Promise<number> {
     })();
     return cleaning;
   };
+  // On a signal: stop everything now. The test in progress then fails on its dead servers;
+  // `interrupted` keeps that from being reported as a finding, and no further test starts.
+  let interrupted = false;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      log(`${signal}: stopping`);
+      interrupted = true;
+      log(`${signal}: stopping and cleaning up`);
       void cleanup().finally(() => process.exit(EXIT_INTERRUPTED));
     });
   }
@@ -90,13 +94,14 @@ async function main(): Promise<number> {
     };
     const ctx: Context = { cluster, options, base, log, runId };
     const run = async (id: TestId, fn: (c: Context) => Promise<TestResult>): Promise<void> => {
-      if (!options.only.has(id)) return;
+      if (!options.only.has(id) || interrupted) return;
       log(`---- ${id}`);
       try {
         const result = await fn(ctx);
         results.push(result);
         log(`${id} ${result.pass ? 'PASS' : 'FAIL'}: ${result.summary}`);
       } catch (err) {
+        if (interrupted) return;
         // One test's crash must not stop the others: it is a FAIL with its reason.
         const message = err instanceof Error ? err.message : String(err);
         results.push({ id, name: id, pass: false, summary: `could not run: ${message.split('\n')[0]}`, details: [message] });
@@ -120,11 +125,13 @@ async function main(): Promise<number> {
     await run('T5', t5Replica);
     await run('T3', t3ExactlyOnce);
   } catch (err) {
+    if (interrupted) return new Promise<number>(() => {}); // the signal handler exits when cleanup is done
     log(`cluster setup failed: ${err instanceof Error ? err.message : String(err)}`);
     await cleanup();
     printSummary(results, log, Date.now() - started);
     return EXIT_CANNOT_RUN;
   }
+  if (interrupted) return new Promise<number>(() => {});
   await cleanup();
   printSummary(results, log, Date.now() - started);
   return results.length > 0 && results.every((r) => r.pass) ? EXIT_PASS : EXIT_FAIL;
