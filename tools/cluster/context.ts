@@ -73,7 +73,10 @@ export function readOptions(): Options {
     t1Rounds: envInt('CLUSTER_T1_ROUNDS', 2, 1, 5),
     sharedSecret: envChoice('CLUSTER_SHARED_SECRET', ['0', '1'] as const, '1') === '1',
     dbPath: envChoice('CLUSTER_DB_PATH', ['auto', 'pooled', 'session'] as const, 'auto'),
-    replicaReadsEverywhere: envChoice('CLUSTER_REPLICA_READS', ['all', 't5'] as const, 'all') === 'all',
+    // Only T5 by default: the benchmark's final check lists each store's orders as its seller,
+    // who did not write them, so read-your-writes does not cover that read, and a replica a
+    // few hundred ms behind would fail T1/T2 for a reason that is not theirs.
+    replicaReadsEverywhere: envChoice('CLUSTER_REPLICA_READS', ['all', 't5'] as const, 't5') === 'all',
     logDir: process.env.CLUSTER_LOG_DIR?.trim() || null,
     serverPool: envInt('CLUSTER_SERVER_POOL', 4, 1, 100),
   };
