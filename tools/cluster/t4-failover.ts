@@ -285,7 +285,7 @@ async function verifyRound(
   for (const o of round.acked.values()) if (o.paid) spent[o.buyer]! += o.total;
   const moneyOff = balances.filter((b) => b.balance !== FUNDS - spent[buyers.findIndex((x) => x.id === b.user_id)]!);
   checks.push({
-    name: 'money adds up', ok: balances.length === buyers.length && moneyOff.length === 0,
+    name: 'money adds up (as acknowledged)', ok: balances.length === buyers.length && moneyOff.length === 0,
     detail: `${balances.length - moneyOff.length} of ${buyers.length} buyers hold exactly funds − acknowledged payments` +
       (moneyOff.length ? ` (e.g. ${moneyOff[0]!.user_id}: ${moneyOff[0]!.balance})` : ''),
   });
@@ -297,8 +297,31 @@ async function verifyRound(
     'SELECT store_id, book_id, stock_level FROM listings WHERE store_id = ANY($1)', [stores]);
   const stockOff = stock.filter((s) => s.stock_level !== STOCK - (sold[stores.indexOf(s.store_id)]?.get(s.book_id) ?? 0));
   checks.push({
-    name: 'stock adds up', ok: stock.length === stores.length * books.length && stockOff.length === 0,
+    name: 'stock adds up (as acknowledged)', ok: stock.length === stores.length * books.length && stockOff.length === 0,
     detail: `${stock.length - stockOff.length} of ${stores.length * books.length} books hold exactly initial − acknowledged units`,
+  });
+  // The database's own books, whatever the clients were told: balances against the paid orders
+  // it holds, stock against the lines of its orders that are not cancelled. This tells a server
+  // that ran a request twice (consistent, but more than the client knows) from one that lost
+  // or corrupted money or stock.
+  const dbMoney = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM users u
+      WHERE u.user_id = ANY($1)
+        AND u.balance <> $2::bigint - (SELECT coalesce(sum(o.total_price), 0) FROM orders o
+                                        WHERE o.buyer_pk = u.id AND o.status IN ('paid', 'shipped', 'received'))`,
+    [buyers.map((b) => b.id), FUNDS]);
+  const dbStock = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM listings l
+      WHERE l.store_id = ANY($1)
+        AND l.stock_level <> $2::int - (SELECT coalesce(sum(ol.count), 0) FROM order_lines ol JOIN orders o USING (order_id)
+                                         WHERE o.store_id = l.store_id AND ol.book_id = l.book_id AND o.status <> 'cancelled')`,
+    [stores, STOCK]);
+  const moneyBad = Number(dbMoney[0]?.n ?? -1);
+  const stockBad = Number(dbStock[0]?.n ?? -1);
+  checks.push({
+    name: 'database consistent in itself', ok: moneyBad === 0 && stockBad === 0,
+    detail: `${moneyBad} buyers whose balance differs from funds − their paid orders, ${stockBad} books whose stock differs ` +
+      `from initial − their open orders' lines`,
   });
   checks.push({ name: 'every request answered', ok: round.unresolved === 0, detail: `${round.unresolved} requests still unanswered after ${MAX_ATTEMPTS} attempts` });
   return checks;
