@@ -30,6 +30,8 @@ export interface Options {
   logDir: string | null;
   /** BOOKSTORE_DB_POOL_SIZE of each server process. */
   serverPool: number;
+  /** The whole run's limit (the watchdog ends it, cleanup included, after this many seconds). */
+  timeoutS: number;
 }
 
 export interface Context {
@@ -79,5 +81,6 @@ export function readOptions(): Options {
     replicaReadsEverywhere: envChoice('CLUSTER_REPLICA_READS', ['all', 't5'] as const, 't5') === 'all',
     logDir: process.env.CLUSTER_LOG_DIR?.trim() || null,
     serverPool: envInt('CLUSTER_SERVER_POOL', 4, 1, 100),
+    timeoutS: envInt('CLUSTER_TIMEOUT_S', 560, 60, 3600),
   };
 }

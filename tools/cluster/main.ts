@@ -53,6 +53,7 @@ async function main(): Promise<number> {
   journal.record({ kind: 'dir', path: root }); // first in, removed last
   const cluster = new Cluster({ root, runId, lbMode: options.lbMode, pgbouncerPoolSize: options.poolSize, repoRoot: REPO_ROOT }, journal, log);
 
+  const results: TestResult[] = [];
   let cleaning: Promise<void> | null = null;
   const cleanup = (): Promise<void> => {
     cleaning ??= (async () => {
@@ -61,7 +62,11 @@ async function main(): Promise<number> {
       if (options.logDir) {
         // Only where the user asked for it: keep the logs of this run.
         mkdirSync(options.logDir, { recursive: true });
-        if (existsSync(cluster.logDir)) cpSync(cluster.logDir, `${options.logDir}/cluster-${runId}`, { recursive: true });
+        const keep = `${options.logDir}/cluster-${runId}`;
+        if (existsSync(cluster.logDir)) cpSync(cluster.logDir, keep, { recursive: true });
+        for (const file of [`${root}/pg/pgbouncer/pgbouncer.log`, `${root}/lb/haproxy.log`]) {
+          if (existsSync(file)) cpSync(file, `${keep}/${file.split('/').pop()}`);
+        }
         log(`logs kept in ${options.logDir}/cluster-${runId}`);
       }
       await cleanupJournal(journal, log);
@@ -79,8 +84,18 @@ async function main(): Promise<number> {
       void cleanup().finally(() => process.exit(EXIT_INTERRUPTED));
     });
   }
+  // A watchdog, so that a component that hangs can never hold CI past its limit: the whole run
+  // must fit in 10 minutes, cleanup included.
+  const watchdog = setTimeout(() => {
+    interrupted = true;
+    log(`still running after ${options.timeoutS} s (CLUSTER_TIMEOUT_S): giving up and cleaning up`);
+    void cleanup().finally(() => {
+      printSummary(results, log, Date.now() - started);
+      process.exit(EXIT_FAIL);
+    });
+  }, options.timeoutS * 1000);
+  watchdog.unref();
 
-  const results: TestResult[] = [];
   try {
     log(`run ${runId}: state in ${root}; tests ${[...options.only].join(', ')}`);
     await cluster.build(2); // the second worker joins T3 only: two sweepers racing

@@ -32,17 +32,21 @@ export async function t1Scale(ctx: Context): Promise<TestResult> {
       const active = cluster.apis.slice(0, k).map((a) => a.name);
       await cluster.lb.useServers(active);
       const concurrency = options.t1ClientsPerApi * k;
+      const checksDown = await downTransitions(cluster);
       log(`T1: K=${k} (${active.join(', ')}), ${concurrency} clients, ${options.t1DurationS} s, round ${round}`);
       const outcome = await runBench(cluster, {
         label: `t1-k${k}-r${round}`, concurrency, durationS: options.t1DurationS, warmupS: options.t1WarmupS, extra: BENCH_WORLD,
       });
       const ordersPerS = outcome.result?.throughput.ordersPerSecond ?? 0;
+      // A health check that timed out under load would have taken a server out of the run.
+      const flaps = (await downTransitions(cluster)) - checksDown;
       const pass = outcome.exitCode === 0 && outcome.result?.verdict === 'PASS';
       runs.push({ k, round, outcome, ordersPerS, pass });
       const line = `K=${k} round ${round}: ${ordersPerS.toFixed(0)} orders/s, bench ${pass ? 'PASS' : `FAIL (exit ${outcome.exitCode})`}; ` +
         formatCpu(outcome.cpu, components.filter((c) => !c.startsWith('api') || Number(c.slice(3)) <= k));
       log(`T1: ${line}`);
       details.push(line);
+      if (flaps > 0) details.push(`  HAProxy marked a server DOWN ${flaps}× during this run (a /readyz check failed under load)`);
       if (!pass) details.push(...benchFailure(outcome));
     }
   }
@@ -72,6 +76,12 @@ export async function t1Scale(ctx: Context): Promise<TestResult> {
       `bench checks ${allChecked ? 'all PASS' : 'FAILED'}${disturbed}`,
     details,
   };
+}
+
+/** UP → DOWN transitions of all api servers so far, from HAProxy's counters. */
+async function downTransitions(cluster: Context['cluster']): Promise<number> {
+  const stats = await cluster.lb.serverStats().catch(() => new Map<string, Record<string, string>>());
+  return [...stats.values()].reduce((n, row) => n + Number(row['chkdown'] ?? 0), 0);
 }
 
 /** The benchmark's failing checks, for the report. */
