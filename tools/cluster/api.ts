@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { HttpClient, JSON_HEADERS, replyMessage, statusLabel, type JsonReply } from '../order-bench/client.js';
 import { mapLimit } from '../order-bench/parallel.js';
 
@@ -89,4 +90,28 @@ export function metricValue(text: string, name: string, labels: Record<string, s
 export async function metricsOf(baseUrl: string): Promise<string> {
   const res = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5000) });
   return res.text();
+}
+
+/**
+ * One request on a connection of its own (no keep-alive pool), as a health checker or a new
+ * client makes it; resolves to the status, 0 when there was no response (refused, reset,
+ * timed out). A pooled connection would see what its old connection sees while a server closes.
+ */
+export function freshStatus(url: string, method: 'GET' | 'POST' = 'GET', body?: unknown, timeoutMs = 2000): Promise<number> {
+  return new Promise((resolve) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpRequest(url, {
+      method,
+      agent: false,
+      headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      timeout: timeoutMs,
+    }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', () => resolve(0));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+    req.end(payload);
+  });
 }

@@ -1,4 +1,4 @@
-import { Api, mapLimit, type Account } from './api.js';
+import { Api, freshStatus, mapLimit, type Account } from './api.js';
 import type { ServerProc } from './cluster.js';
 import type { Context, TestResult } from './context.js';
 import { sleep, waitFor } from './exec.js';
@@ -203,12 +203,10 @@ async function runRound(ctx: Context, signal: 'SIGKILL' | 'SIGTERM', victim: Ser
       victim.proc?.signal(signal);
       if (signal === 'SIGTERM') {
         // Draining, seen from outside: /readyz says 503 at once, and the process still serves.
-        const readyz = await statusOf(() => fetch(`${victim.url}/readyz`, { signal: AbortSignal.timeout(2000) }));
+        // Each probe opens a connection of its own, like HAProxy's health check and a new client.
+        const readyz = await freshStatus(`${victim.url}/readyz`);
         await sleep(1000);
-        const servedAfter1s = await statusOf(() => fetch(`${victim.url}/search/books`, {
-          method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ keyword: 'drain' }), signal: AbortSignal.timeout(2000),
-        }));
+        const servedAfter1s = await freshStatus(`${victim.url}/search/books`, 'POST', { keyword: 'drain' });
         round.drain = { readyz, servedAfter1s, exitAfterS: 0 };
       }
       const exit = await victim.proc!.exited;
@@ -325,17 +323,6 @@ async function verifyRound(
   });
   checks.push({ name: 'every request answered', ok: round.unresolved === 0, detail: `${round.unresolved} requests still unanswered after ${MAX_ATTEMPTS} attempts` });
   return checks;
-}
-
-/** Status of a direct request, 0 when it got no response (connection refused...). */
-async function statusOf(request: () => Promise<Response>): Promise<number> {
-  try {
-    const res = await request();
-    await res.arrayBuffer();
-    return res.status;
-  } catch {
-    return 0;
-  }
 }
 
 function label(status: number): string {
