@@ -17,6 +17,7 @@ export const EXIT_PASS = 0;
 export const EXIT_FAIL = 1;
 export const EXIT_CANNOT_RUN = 2;
 const EXIT_INTERRUPTED = 130;
+const TEST_NAMES: Record<TestId, string> = { T1: 'scale', T2: 'pooling', T3: 'exactly once', T4: 'failover', T5: 'replica' };
 
 // build/tools/cluster/main.js → the checkout's root
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -119,7 +120,7 @@ async function main(): Promise<number> {
         if (interrupted) return;
         // One test's crash must not stop the others: it is a FAIL with its reason.
         const message = err instanceof Error ? err.message : String(err);
-        results.push({ id, name: id, pass: false, summary: `could not run: ${message.split('\n')[0]}`, details: [message] });
+        results.push({ id, name: TEST_NAMES[id], pass: false, summary: `could not run: ${message.split('\n')[0]}`, details: [message] });
         log(`${id} FAIL (could not run): ${message}`);
       }
     };
