@@ -102,7 +102,7 @@ describe(`operations: a real server process (${DB_KIND})`, () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('SIGTERM: a request in flight completes, new connections are refused, the process exits 0; logs hold no secret', { timeout: 55_000 }, async () => {
+  test('SIGTERM: a request in flight completes, new connections are refused, the process exits 0; logs hold no secret', { timeout: 150_000 }, async () => {
     const server = await spawnServer(dataDir, database.env);
     const api = new Api(server.url);
     try {

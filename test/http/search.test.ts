@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { newUser, uid, type User } from '../helpers/client.js';
 import { DB_KIND, useServer } from '../helpers/server.js';
 
@@ -56,7 +56,6 @@ describe(`search (${DB_KIND})`, () => {
     // The same book in another store: a separate listing.
     await addBook(storeB, { id: 'qm', title: '量子力学导论', author: '曾谨言', tags: ['物理'], price: 4300 }, 2);
   });
-  after(() => server.close());
 
   test('results carry the listing fields and nothing else', async () => {
     const res = await search({ keyword: '量子力学导论', store_id: storeA });
