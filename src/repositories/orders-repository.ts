@@ -1,7 +1,7 @@
 import { sqlState, type Queryable } from '../db/database.js';
 import { credentialParams, type Actor } from '../domain/actor.js';
 import type { OrderLine, OrderRecord } from '../domain/order.js';
-import { ORDER_TRANSITIONS, type OrderAction, type OrderStatus, type Transition } from '../domain/order-state.js';
+import { ORDER_TRANSITIONS, type OrderAction, type OrderStatus } from '../domain/order-state.js';
 
 export interface NewOrder {
   orderId: string;
@@ -35,126 +35,38 @@ export async function placeOrder(q: Queryable, o: NewOrder): Promise<'placed' | 
   }
 }
 
-const quoted = (states: readonly OrderStatus[]) => states.map((s) => `'${s}'`).join(', ');
-
 /**
- * The effect CTEs of a transition over the locked `target` orders, ending in `done` (the orders
- * whose effect happened): the state change is applied to exactly those.
+ * Applies one transition of the state machine to the actor's order, as one call of
+ * transition_order (migrations/006): the table in domain/order-state.ts supplies the states it
+ * accepts, the state it leads to, the time it stamps, who may take it and its effect. Returns the
+ * order's store and buyer, or null when refused for any reason (nothing changed).
  */
-function effectSql(t: Transition): string {
-  switch (t.effect) {
-    case 'none':
-      return 'done AS (SELECT order_id FROM target)';
-    case 'debit_buyer':
-      // Guarded: the whole payment happens only if the balance covers it.
-      return `done AS (
-        UPDATE users u SET balance = u.balance - t.total_price FROM target t
-         WHERE u.id = t.buyer_pk AND u.balance >= t.total_price
-        RETURNING t.order_id)`;
-    case 'credit_seller':
-      return `done AS (
-        UPDATE users u SET balance = u.balance + t.total_price FROM target t
-         WHERE u.id = t.seller_pk
-        RETURNING t.order_id)`;
-    case 'restock_and_refund':
-      // Listings are locked in (store_id, book_id) order, sorted by the database (the lock order
-      // place_order uses too), before their stock is given back.
-      return `lines AS (
-        SELECT t.store_id, ol.book_id, sum(ol.count)::int8 AS count
-          FROM target t JOIN order_lines ol ON ol.order_id = t.order_id
-         GROUP BY t.store_id, ol.book_id),
-      locked AS (
-        SELECT l.store_id, l.book_id FROM listings l JOIN lines x ON x.store_id = l.store_id AND x.book_id = l.book_id
-         ORDER BY l.store_id, l.book_id
-           FOR UPDATE OF l),
-      restocked AS (
-        UPDATE listings l SET stock_level = l.stock_level + x.count
-          FROM lines x JOIN locked k ON k.store_id = x.store_id AND k.book_id = x.book_id
-         WHERE l.store_id = x.store_id AND l.book_id = x.book_id
-        RETURNING 1),
-      refunded AS (
-        UPDATE users u SET balance = u.balance + r.total
-          FROM (SELECT buyer_pk, sum(total_price) AS total FROM target WHERE from_status = 'paid' GROUP BY buyer_pk) r
-         WHERE u.id = r.buyer_pk
-        RETURNING 1),
-      done AS (SELECT order_id FROM target)`;
-  }
-}
-
-/** The state change itself, named by the states it expects, for the orders in `done`. */
-function moveSql(t: Transition): string {
-  const reason = t.cancelReason ? `, cancel_reason = '${t.cancelReason}'` : '';
-  // The timeout cancels an order as of its deadline, whenever the sweeper gets to it.
-  const at = t.by === 'sweeper' ? 'o.pay_by' : 'clock_now()';
-  return `moved AS (
-    UPDATE orders o SET status = '${t.to}', ${t.stamp} = ${at}${reason}
-      FROM done d
-     WHERE o.order_id = d.order_id AND o.status IN (${quoted(t.from)})
-    RETURNING o.order_id, o.store_id, o.buyer_pk)`;
-}
-
-/**
- * One order's transition as one statement, built from the state machine's table: re-check and
- * hold the actor's credential, lock the order if it is in a state the action accepts (as it
- * stands now: an expired unpaid order is cancelled) and the actor may act on it, apply the
- * effect, then the state change. $1 order id, $2–$5 the credential, $6 the store it must be in (or null).
- */
-function transitionSql(action: Exclude<OrderAction, 'expire'>): string {
-  const t = ORDER_TRANSITIONS[action];
-  const who = t.by === 'buyer' ? 'o.buyer_pk = a.pk' : 's.owner_pk = a.pk';
-  return `WITH a AS MATERIALIZED (SELECT actor_pk($2, $3, $4, $5) AS pk),
-  target AS (
-    SELECT o.order_id, o.store_id, o.buyer_pk, s.owner_pk AS seller_pk, o.total_price, o.status AS from_status
-      FROM orders o JOIN stores s ON s.store_id = o.store_id CROSS JOIN a
-     WHERE o.order_id = $1 AND o.status IN (${quoted(t.from)}) AND order_status_now(o.status, o.pay_by) IN (${quoted(t.from)})
-       AND ${who} AND ($6::text IS NULL OR o.store_id = $6)
-       FOR UPDATE OF o),
-  ${effectSql(t)},
-  ${moveSql(t)}
-  SELECT m.store_id, u.user_id AS buyer_id FROM moved m JOIN users u ON u.id = m.buyer_pk`;
-}
-
-const TRANSITION_SQL = {
-  pay: transitionSql('pay'),
-  ship: transitionSql('ship'),
-  receive: transitionSql('receive'),
-  cancel: transitionSql('cancel'),
-};
-
-/** Applies `action` to the actor's order: the order's store and buyer, or null when refused for any reason (nothing changed). */
 export async function transitionOrder(
   q: Queryable,
-  action: keyof typeof TRANSITION_SQL,
+  action: Exclude<OrderAction, 'expire'>,
   orderId: string,
   actor: Actor,
   storeId: string | null = null,
 ): Promise<{ store_id: string; buyer_id: string } | null> {
-  const { rows } = await q.query<{ store_id: string; buyer_id: string }>(TRANSITION_SQL[action], [orderId, ...credentialParams(actor), storeId]);
+  const t = ORDER_TRANSITIONS[action];
+  const { rows } = await q.query<{ store_id: string; buyer_id: string }>(
+    `SELECT order_store_id AS store_id, order_buyer_id AS buyer_id
+       FROM transition_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [orderId, ...credentialParams(actor), storeId, t.from, t.to, t.stamp, t.by, t.effect, t.cancelReason ?? null],
+  );
   return rows[0] ?? null;
 }
 
-const EXPIRE_SQL = (() => {
-  const t = ORDER_TRANSITIONS.expire;
-  return `WITH target AS (
-    SELECT o.order_id, o.store_id, o.buyer_pk, o.total_price, o.status AS from_status
-      FROM orders o
-     WHERE o.status IN (${quoted(t.from)}) AND past_deadline(o.pay_by)
-     ORDER BY o.pay_by
-     LIMIT $1
-       FOR UPDATE OF o SKIP LOCKED),
-  ${effectSql(t)},
-  ${moveSql(t)}
-  SELECT count(*)::int AS moved FROM moved`;
-})();
-
 /**
- * Cancels up to `limit` unpaid orders past their deadline and restocks them, as one statement.
- * SKIP LOCKED lets several processes sweep together; the status guard makes each cancellation
+ * The timeout (the `expire` transition) for up to `limit` unpaid orders past their deadline, each
+ * restocked and cancelled as of its deadline (expire_orders in migrations/006); returns how many.
+ * SKIP LOCKED lets several processes sweep together; the state guard makes each cancellation
  * happen once.
  */
 export async function expireOrders(q: Queryable, limit: number): Promise<number> {
-  const { rows } = await q.query<{ moved: number }>(EXPIRE_SQL, [limit]);
-  return rows[0]?.moved ?? 0;
+  const t = ORDER_TRANSITIONS.expire;
+  const { rows } = await q.query<{ expired: number }>('SELECT expire_orders($1, $2, $3, $4) AS expired', [limit, t.from, t.to, t.cancelReason ?? null]);
+  return rows[0]?.expired ?? 0;
 }
 
 /** What a refusal explanation needs to know about an order, as it stands now. */
