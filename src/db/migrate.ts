@@ -42,3 +42,33 @@ export async function migrate(db: Database): Promise<string[]> {
   });
   return applied;
 }
+
+/** The numbered migrations this build has that the database has not applied yet. */
+export async function pendingMigrations(db: Database): Promise<string[]> {
+  const known = readMigrations();
+  try {
+    const { rows } = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(rows.map((r) => r.version));
+    return known.filter((m) => !done.has(m.version)).map((m) => m.name);
+  } catch {
+    return known.map((m) => m.name); // no schema_migrations table yet
+  }
+}
+
+/**
+ * For processes that must not migrate (BOOKSTORE_ROLE=api|worker): waits until the release step
+ * (`bookstore migrate`) has applied every migration this build has, checking every second;
+ * `onWait` hears what is still missing; gives up after `timeoutMs`.
+ */
+export async function waitForSchema(db: Database, timeoutMs: number, onWait: (pending: string[]) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let announced = false; ; announced = true) {
+    const pending = await pendingMigrations(db);
+    if (pending.length === 0) return;
+    if (!announced) onWait(pending);
+    if (Date.now() > deadline) {
+      throw new Error(`the database schema is not up to date (missing ${pending.join(', ')}): run \`bookstore migrate\` first`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
