@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import initSqlJs from 'sql.js';
+import sqlite from 'node-sqlite3-wasm';
 import { createDemo, formatDemo, DEMO_BUYER } from '../src/cli/demo.js';
+import { openReadOnly } from '../src/cli/catalogue-reader.js';
 import { importCatalogue } from '../src/cli/import.js';
 import { CliError, type CliIo } from '../src/cli/io.js';
 import { main } from '../src/cli/main.js';
@@ -53,10 +54,9 @@ interface SmallRow {
   picture: Uint8Array | null;
 }
 
-/** A catalogue in the course format, written with sql.js the way the course's tools write it. */
+/** A catalogue in the course format. */
 async function writeCatalogue(file: string, rows: SmallRow[]): Promise<void> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database();
+  const db = new sqlite.Database(file);
   db.run(`create table book (
     id TEXT primary key, title TEXT, author TEXT, publisher TEXT, original_title TEXT, translator TEXT, pub_year TEXT,
     pages INTEGER, price INTEGER, currency_unit TEXT, binding TEXT, isbn TEXT, author_intro TEXT, book_intro TEXT,
@@ -66,7 +66,6 @@ async function writeCatalogue(file: string, rows: SmallRow[]): Promise<void> {
       r.id, r.title, 'Test Author', r.price, r.pages ?? null, r.tags, r.picture, 'An introduction.',
     ]);
   }
-  writeFileSync(file, db.export());
   db.close();
 }
 
@@ -147,15 +146,14 @@ describe(`bookstore CLI: import and demo through the services (${DB_KIND})`, () 
       { total: first.total, imported: first.imported, skipped: first.skipped, invalid: first.invalid, seller: first.sellerCreated, store: first.storeCreated },
       { total: 100, imported: 100, skipped: 0, invalid: 0, seller: true, store: true },
     );
-    assert.match(progress.text, /^import: 100\/100 \(100%\) imported 100, skipped 0, invalid 0$/m);
+    assert.match(progress.text, /^import: 100\/100 \(100%\) imported 100, skipped 0, invalid 0; /m);
 
     const again = await importCatalogue(server.db, BOOK_DB, options);
     assert.deepEqual([again.imported, again.skipped, again.invalid, again.sellerCreated, again.storeCreated], [0, 100, 0, false, false]);
 
     // Stored as add_book stores: tags as a list, the cover's exact bytes, the price in cents.
-    const SQL = await initSqlJs();
-    const source = new SQL.Database(readFileSync(BOOK_DB));
-    const [id, title, price, tags, picture] = source.exec("SELECT id, title, price, tags, picture FROM book WHERE id = '1000067'")[0]!.values[0]!;
+    const source = openReadOnly(BOOK_DB);
+    const { id, title, price, tags, picture } = source.db.get("SELECT id, title, price, tags, picture FROM book WHERE id = '1000067'") as Record<string, unknown>;
     source.close();
     const { rows: counts } = await server.db.query<{ listings: number; pictures: number; tagged: number }>(
       `SELECT (SELECT count(*)::int FROM listings WHERE store_id = 'course_store') AS listings,
@@ -190,7 +188,7 @@ describe(`bookstore CLI: import and demo through the services (${DB_KIND})`, () 
     }
   });
 
-  test('import of a small catalogue made with sql.js: tags split, NUL removed, bad rows reported, re-run skips', async () => {
+  test('import of a small catalogue: tags split, NUL removed, bad rows reported, re-run skips', async () => {
     const file = path.join(dir, 'small.db');
     await writeCatalogue(file, SMALL);
     const progress = new Sink();
@@ -249,7 +247,7 @@ describe(`bookstore CLI: the command itself (${DB_KIND})`, () => {
     assert.match(first.stdout, /^created seller cli_seller with password \S+ \(shown once: keep it\)$/m);
     assert.match(first.stdout, /^created store cli_store for seller cli_seller$/m);
     assert.match(first.stdout, /^imported 2 of 4 books into store cli_store: 0 skipped \(already listed\), 2 invalid$/m);
-    assert.match(first.stderr, /^import: 4\/4 \(100%\) imported 2, skipped 0, invalid 2$/m, 'plain progress lines on a pipe');
+    assert.match(first.stderr, /^import: 4\/4 \(100%\) imported 2, skipped 0, invalid 2; /m, 'plain progress lines on a pipe');
 
     const second = await runCli(['import', file, '--seller', 'cli_seller', '--store', 'cli_store'], database.env);
     assert.equal(second.code, 0, second.stderr);
@@ -303,19 +301,38 @@ describe(`bookstore CLI: the command itself (${DB_KIND})`, () => {
     assert.match(bench.stdout, /--concurrency N/);
   });
 
-  test('progress: a bar on a terminal, plain lines on a pipe', () => {
+  test('progress: a bar on a terminal, plain lines on a pipe, both with the rate and time left', () => {
+    let clock = 0;
     const tty = new Sink();
-    const bar = createProgress(tty, true, 'import');
-    bar.update({ done: 50, total: 100, imported: 50, skipped: 0, invalid: 0 });
-    bar.finish({ done: 100, total: 100, imported: 90, skipped: 10, invalid: 0 });
-    assert.match(tty.text, /\r\x1b\[2Kimport \[█{15}░{15}\] 50\/100  50%/);
-    assert.match(tty.text, /\[█{30}\] 100\/100 100%  imported 90, skipped 10, invalid 0\n$/);
+    const bar = createProgress(tty, true, 'import', { now: () => clock });
+    clock = 10_000;
+    bar.update({ done: 50, total: 100, imported: 50, skipped: 0, invalid: 0, bytes: 25e6 });
+    bar.finish({ done: 100, total: 100, imported: 90, skipped: 10, invalid: 0, bytes: 50e6 });
+    assert.match(tty.text, /\r\x1b\[2Kimport \[█{10}░{10}\] 50\/100  50%  5\.0 books\/s, 2\.5 MB\/s, ETA 10s  \(imported 50, skipped 0, invalid 0\)/);
+    assert.match(tty.text, /\[█{20}\] 100\/100 100%  10 books\/s, 5\.0 MB\/s, in 10s  \(imported 90, skipped 10, invalid 0\)\n$/);
 
+    clock = 0;
     const pipe = new Sink();
-    const lines = createProgress(pipe, false, 'import');
-    for (let done = 100; done <= 1000; done += 100) lines.update({ done, total: 1000, imported: done, skipped: 0, invalid: 0 });
+    const lines = createProgress(pipe, false, 'import', { now: () => clock, startDone: 100 });
+    for (let done = 100; done <= 1000; done += 100) {
+      clock += 1000;
+      lines.update({ done, total: 1000, imported: done, skipped: 0, invalid: 0 });
+    }
     lines.finish({ done: 1000, total: 1000, imported: 1000, skipped: 0, invalid: 0 });
     assert.doesNotMatch(pipe.text, /\r|\x1b/);
     assert.equal(pipe.text.trim().split('\n').length, 10);
+    // A resumed import's rate counts only this run's books: 400 books in 4 s.
+    assert.match(pipe.text, /^import: 500\/1000 \(50%\) imported 500, skipped 0, invalid 0; 80 books\/s, 0\.0 MB\/s, ETA 6s$/m);
+    assert.match(pipe.text, /^import: 1000\/1000 \(100%\) imported 1000, skipped 0, invalid 0; 90 books\/s, 0\.0 MB\/s, in 10s$/m);
+
+    // On a slow import, a line at least every lineIntervalMs even between 10% steps.
+    clock = 0;
+    const slow = new Sink();
+    const slowLines = createProgress(slow, false, 'import', { now: () => clock, lineIntervalMs: 30_000 });
+    for (let done = 1; done <= 5; done++) {
+      clock += 20_000;
+      slowLines.update({ done, total: 1000, imported: done, skipped: 0, invalid: 0 });
+    }
+    assert.equal(slow.text.trim().split('\n').length, 3, slow.text);
   });
 });
