@@ -62,8 +62,9 @@ async function writeCatalogue(file: string, rows: SmallRow[]): Promise<void> {
     pages INTEGER, price INTEGER, currency_unit TEXT, binding TEXT, isbn TEXT, author_intro TEXT, book_intro TEXT,
     content TEXT, tags TEXT, picture BLOB)`);
   for (const r of rows) {
-    db.run('insert into book (id, title, author, price, pages, tags, picture, book_intro) values (?, ?, ?, ?, ?, ?, ?, ?)', [
-      r.id, r.title, 'Test Author', r.price, r.pages ?? null, r.tags, r.picture, 'An introduction.',
+    // The title goes in as bytes cast to TEXT: a JS string would be cut at a NUL on the way in.
+    db.run('insert into book (id, title, author, price, pages, tags, picture, book_intro) values (?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?)', [
+      r.id, r.title === null ? null : Buffer.from(r.title), 'Test Author', r.price, r.pages ?? null, r.tags, r.picture, 'An introduction.',
     ]);
   }
   db.close();

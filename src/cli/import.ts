@@ -149,7 +149,7 @@ export async function runImport(reader: CatalogueReader, sink: BookSink, options
     counts.imported += written.imported;
     counts.skipped += written.skipped;
     counts.invalid += batch.invalid.length + written.invalid;
-    if (written.imported + written.skipped > 0) witnesses = batch.books.map((b) => b.id);
+    if (written.imported + written.skipped > 0) witnesses = batch.books.slice(-10).map((b) => b.id);
     const saved: Checkpoint = {
       catalogue: { path: reader.realPath, size: reader.size, mtimeMs: reader.mtimeMs },
       database: options.databaseId ?? '',
@@ -163,6 +163,9 @@ export async function runImport(reader: CatalogueReader, sink: BookSink, options
     };
     checkpointFile?.save(saved);
     progress.update(counts);
+    // The embedded database answers without real I/O, so a whole import could run as one chain
+    // of resolved promises: signals (Ctrl-C) and timers would wait for its end. Let them in.
+    await new Promise((resolve) => setImmediate(resolve));
     if (options.signal?.aborted && counts.done < total) {
       interrupted = true;
       break;
