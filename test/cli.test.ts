@@ -38,7 +38,7 @@ function captureIo(env: Record<string, string | undefined> = process.env, isTTY 
 /** Runs the real `bookstore` command (bin/bookstore.js) and collects its output. */
 function runCli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: repoRoot, env: env as NodeJS.ProcessEnv, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: repoRoot, env: env as NodeJS.ProcessEnv, timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -235,7 +235,9 @@ describe(`bookstore CLI: the command itself (${DB_KIND})`, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('migrate, import twice (no duplicates, skipped reported), demo refuses a non-empty database', { timeout: 58_000 }, async () => {
+  // Four processes each starting the embedded database (the first one creating it): over a minute
+  // on a busy 2-core machine under coverage.
+  test('migrate, import twice (no duplicates, skipped reported), demo refuses a non-empty database', { timeout: 240_000 }, async () => {
     const file = path.join(dir, 'small.db');
     await writeCatalogue(file, SMALL);
 
