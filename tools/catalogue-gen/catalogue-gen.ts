@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import sqlite from 'node-sqlite3-wasm';
 import { syntheticBooks } from '../order-bench/catalogue.js';
 import { Rng } from '../order-bench/rng.js';
@@ -113,5 +113,7 @@ export function generateCatalogue(file: string, options: GenerateOptions): Gener
   } finally {
     db.close();
   }
+  // The library creates files readable by their owner only; a catalogue is meant to be shared.
+  chmodSync(file, 0o644);
   return { books: options.books, pictureBytes };
 }
