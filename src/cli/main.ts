@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -9,7 +10,8 @@ import { connectPostgres } from '../db/postgres.js';
 import { PACKAGE_VERSION, projectPath } from '../paths.js';
 import { servicesFor, type Services } from '../services/index.js';
 import { createDemo, formatDemo } from './demo.js';
-import { importCatalogue, openCatalogue } from './import.js';
+import { CatalogueReader } from './catalogue-reader.js';
+import { importCatalogue } from './import.js';
 import { CliError, errorMessage, processIo, UsageError, type CliIo } from './io.js';
 
 const VERSION = PACKAGE_VERSION;
@@ -55,13 +57,23 @@ Creates or upgrades the database schema (the server also does this when it start
 
 ${DATABASE_OPTIONS}
 `,
-  import: `Usage: bookstore import <book.db> --seller ID --store ID [--stock N] [--password PW]
+  import: `Usage: bookstore import <book.db> --seller ID --store ID [--stock N] [--password PW] [--restart]
 
 Imports every book of a course catalogue (SQLite, table "book") into one store: tags (one per
 line) become the tag list, the picture BLOB the book's cover. Creates the seller (with --password,
 or a generated password that is printed once) and the store when they do not exist. Books the
 store already lists are skipped, so running it again adds nothing twice. Books are searchable
-as soon as the import ends.
+as soon as their batch is committed.
+
+Large catalogues (book_lx.db, gigabytes) are read from the file a batch at a time, so memory
+stays bounded whatever the file's size; each batch is committed on its own. Progress shows
+books/s, MB/s and the time left (a bar on a terminal, a line every 10% on a pipe).
+
+Interrupted (Ctrl-C, kill, crash, power cut)? Run the same command again: it continues after the
+last committed batch instead of reading everything again. Where it stopped is kept in
+<data folder>/imports/ (--data-dir, also with PostgreSQL) and deleted when the import completes.
+Ctrl-C stops after the batch in progress (a second Ctrl-C at once); --restart reads the whole
+file again (books already listed are still skipped).
 
 Options:
   --seller ID           the seller's user id (created when missing)
@@ -69,6 +81,7 @@ Options:
   --stock N             stock level of each imported book; default 100
   --password PW         password for a seller the import creates; default: generated
   --batch N             books per transaction; default 50
+  --restart             ignore where an interrupted import stopped; read the file from the start
 ${DATABASE_OPTIONS}
 `,
   demo: `Usage: bookstore demo [--password PW] [--url URL]
@@ -203,6 +216,7 @@ async function importCommand(args: readonly string[], io: CliIo): Promise<number
     stock: { type: 'string' },
     password: { type: 'string' },
     batch: { type: 'string' },
+    restart: { type: 'boolean' },
   });
   if (values.help) return help(io, 'import');
   if (positionals.length === 0) throw new UsageError('import: name the catalogue file, e.g. bookstore import book.db --seller s1 --store st1');
@@ -213,36 +227,68 @@ async function importCommand(args: readonly string[], io: CliIo): Promise<number
   const batchSize = positiveInt('import', 'batch', values.batch, 50, 1);
   const file = positionals[0]!;
   const config = configFrom(envWith(io, values));
-  const catalogue = await openCatalogue(file); // a bad file fails before the database is touched
+  const catalogue = CatalogueReader.open(file); // a bad file fails before the database is touched
 
-  return withServices(config, async (services) => {
-    const result = await importCatalogue(services, catalogue, {
-      sellerId: values.seller!,
-      storeId: values.store!,
-      stock,
-      ...(values.password !== undefined ? { password: values.password } : {}),
-      batchSize,
-      progressStream: io.err,
-      isTTY: io.isTTY,
+  // Ctrl-C (or SIGTERM) lets the batch in progress commit, so the next run resumes right after it.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(130);
+    io.err.write(`\nimport: ${signal}: stopping after the batch in progress (again to stop at once)\n`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await withServices(config, async (services) => {
+      const result = await importCatalogue(services, catalogue, {
+        sellerId: values.seller!,
+        storeId: values.store!,
+        stock,
+        ...(values.password !== undefined ? { password: values.password } : {}),
+        batchSize,
+        progressStream: io.err,
+        isTTY: io.isTTY,
+        checkpointDir: path.join(config.dataDir, 'imports'),
+        databaseId: databaseIdentity(config),
+        restart: values.restart === true,
+        signal: stop.signal,
+      });
+      const out: string[] = [];
+      if (result.sellerCreated) {
+        out.push(
+          values.password !== undefined
+            ? `created seller ${values.seller} with the given password`
+            : `created seller ${values.seller} with password ${result.sellerPassword} (shown once: keep it)`,
+        );
+      }
+      if (result.storeCreated) out.push(`created store ${values.store} for seller ${values.seller}`);
+      for (const bad of result.invalidBooks.slice(0, 10)) out.push(`not imported: book "${bad.id.slice(0, 80)}": ${bad.reason}`);
+      if (result.invalidBooks.length > 10) out.push(`… and ${result.invalid - 10} more books not imported`);
+      const counts = `${result.skipped} skipped (already listed), ${result.invalid} invalid`;
+      if (result.interrupted) {
+        out.push(
+          `interrupted: ${result.imported} of ${result.total} books imported into store ${values.store} so far, ${counts}; ` +
+            'run the same command again to continue where it stopped',
+        );
+      } else {
+        out.push(`imported ${result.imported} of ${result.total} books into store ${values.store}: ${counts}`);
+      }
+      io.out.write(out.join('\n') + '\n');
+      return result.interrupted ? 130 : 0;
     });
-    const out: string[] = [];
-    if (result.sellerCreated) {
-      out.push(
-        values.password !== undefined
-          ? `created seller ${values.seller} with the given password`
-          : `created seller ${values.seller} with password ${result.sellerPassword} (shown once: keep it)`,
-      );
-    }
-    if (result.storeCreated) out.push(`created store ${values.store} for seller ${values.seller}`);
-    for (const bad of result.invalidBooks.slice(0, 10)) out.push(`not imported: book "${bad.id.slice(0, 80)}": ${bad.reason}`);
-    if (result.invalidBooks.length > 10) out.push(`… and ${result.invalidBooks.length - 10} more books not imported`);
-    out.push(
-      `imported ${result.imported} of ${result.total} books into store ${values.store}: ` +
-        `${result.skipped} skipped (already listed), ${result.invalid} invalid`,
-    );
-    io.out.write(out.join('\n') + '\n');
-    return 0;
-  });
+  } finally {
+    catalogue.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The database a checkpoint belongs to: the PostgreSQL URL without its password, or the embedded folder. */
+function databaseIdentity(config: Config): string {
+  if (!config.databaseUrl) return `embedded:${path.resolve(config.dataDir)}`;
+  const url = new URL(config.databaseUrl);
+  url.password = '';
+  return url.toString();
 }
 
 async function demoCommand(args: readonly string[], io: CliIo): Promise<number> {

@@ -62,5 +62,10 @@ export function createStoreService({ db, reads }: Pick<ServiceContext, 'db' | 'r
     if (reads.hasReplica) await reads.recordWrite([fenceKey.catalogue, fenceKey.store(storeId)]);
   }
 
-  return { createStore, addBooks, addBook, addStock };
+  /** Which of these books the store lists (the command-line import checks where it left off). */
+  async function listedBooks(storeId: string, bookIds: readonly string[]): Promise<string[]> {
+    return [...(await books.findStockLevels(db, storeId, bookIds)).keys()];
+  }
+
+  return { createStore, addBooks, addBook, addStock, listedBooks };
 }

@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import initSqlJs from 'sql.js';
+import sqlite from 'node-sqlite3-wasm';
+import { openReadOnly } from '../../src/cli/catalogue-reader.js';
 import { createDemo, formatDemo, DEMO_BUYER } from '../../src/cli/demo.js';
 import { importCatalogue } from '../../src/cli/import.js';
 import { CliError, type CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { createProgress } from '../../src/cli/progress.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 import { newUser } from '../helpers/client.js';
 import { createScratchDatabase, DB_KIND, useServer } from '../helpers/server.js';
-import { PROJECT_ROOT } from '../../src/paths.js';
 
 const repoRoot = PROJECT_ROOT;
 const BOOK_DB = path.resolve(repoRoot, '../shared/data/book.db');
@@ -37,7 +38,7 @@ function captureIo(env: Record<string, string | undefined> = process.env, isTTY 
 /** Runs the real `bookstore` command (bin/bookstore.js) and collects its output. */
 function runCli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: repoRoot, env: env as NodeJS.ProcessEnv, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: repoRoot, env: env as NodeJS.ProcessEnv, timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -53,20 +54,19 @@ interface SmallRow {
   picture: Uint8Array | null;
 }
 
-/** A catalogue in the course format, written with sql.js the way the course's tools write it. */
+/** A catalogue in the course format. */
 async function writeCatalogue(file: string, rows: SmallRow[]): Promise<void> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database();
+  const db = new sqlite.Database(file);
   db.run(`create table book (
     id TEXT primary key, title TEXT, author TEXT, publisher TEXT, original_title TEXT, translator TEXT, pub_year TEXT,
     pages INTEGER, price INTEGER, currency_unit TEXT, binding TEXT, isbn TEXT, author_intro TEXT, book_intro TEXT,
     content TEXT, tags TEXT, picture BLOB)`);
   for (const r of rows) {
-    db.run('insert into book (id, title, author, price, pages, tags, picture, book_intro) values (?, ?, ?, ?, ?, ?, ?, ?)', [
-      r.id, r.title, 'Test Author', r.price, r.pages ?? null, r.tags, r.picture, 'An introduction.',
+    // The title goes in as bytes cast to TEXT: a JS string would be cut at a NUL on the way in.
+    db.run('insert into book (id, title, author, price, pages, tags, picture, book_intro) values (?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?)', [
+      r.id, r.title === null ? null : Buffer.from(r.title), 'Test Author', r.price, r.pages ?? null, r.tags, r.picture, 'An introduction.',
     ]);
   }
-  writeFileSync(file, db.export());
   db.close();
 }
 
@@ -141,15 +141,14 @@ describe(`bookstore CLI: import and demo through the services (${DB_KIND})`, () 
       { total: first.total, imported: first.imported, skipped: first.skipped, invalid: first.invalid, seller: first.sellerCreated, store: first.storeCreated },
       { total: 100, imported: 100, skipped: 0, invalid: 0, seller: true, store: true },
     );
-    assert.match(progress.text, /^import: 100\/100 \(100%\) imported 100, skipped 0, invalid 0$/m);
+    assert.match(progress.text, /^import: 100\/100 \(100%\) imported 100, skipped 0, invalid 0; /m);
 
     const again = await importCatalogue(server.services, BOOK_DB, options);
     assert.deepEqual([again.imported, again.skipped, again.invalid, again.sellerCreated, again.storeCreated], [0, 100, 0, false, false]);
 
     // Stored as add_book stores: tags as a list, the cover's exact bytes, the price in cents.
-    const SQL = await initSqlJs();
-    const source = new SQL.Database(readFileSync(BOOK_DB));
-    const [id, title, price, tags, picture] = source.exec("SELECT id, title, price, tags, picture FROM book WHERE id = '1000067'")[0]!.values[0]!;
+    const source = openReadOnly(BOOK_DB);
+    const { id, title, price, tags, picture } = source.db.get("SELECT id, title, price, tags, picture FROM book WHERE id = '1000067'") as Record<string, unknown>;
     source.close();
     const { rows: counts } = await server.db.query<{ listings: number; pictures: number; tagged: number }>(
       `SELECT (SELECT count(*)::int FROM listings WHERE store_id = 'course_store') AS listings,
@@ -184,7 +183,7 @@ describe(`bookstore CLI: import and demo through the services (${DB_KIND})`, () 
     }
   });
 
-  test('import of a small catalogue made with sql.js: tags split, NUL removed, bad rows reported, re-run skips', async () => {
+  test('import of a small catalogue: tags split, NUL removed, bad rows reported, re-run skips', async () => {
     const file = path.join(dir, 'small.db');
     await writeCatalogue(file, SMALL);
     const progress = new Sink();
@@ -230,7 +229,9 @@ describe(`bookstore CLI: the command itself (${DB_KIND})`, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('migrate, import twice (no duplicates, skipped reported), demo refuses a non-empty database', { timeout: 58_000 }, async () => {
+  // Four processes each starting the embedded database (the first one creating it): over a minute
+  // on a busy 2-core machine under coverage.
+  test('migrate, import twice (no duplicates, skipped reported), demo refuses a non-empty database', { timeout: 240_000 }, async () => {
     const file = path.join(dir, 'small.db');
     await writeCatalogue(file, SMALL);
 
@@ -243,7 +244,7 @@ describe(`bookstore CLI: the command itself (${DB_KIND})`, () => {
     assert.match(first.stdout, /^created seller cli_seller with password \S+ \(shown once: keep it\)$/m);
     assert.match(first.stdout, /^created store cli_store for seller cli_seller$/m);
     assert.match(first.stdout, /^imported 2 of 4 books into store cli_store: 0 skipped \(already listed\), 2 invalid$/m);
-    assert.match(first.stderr, /^import: 4\/4 \(100%\) imported 2, skipped 0, invalid 2$/m, 'plain progress lines on a pipe');
+    assert.match(first.stderr, /^import: 4\/4 \(100%\) imported 2, skipped 0, invalid 2; /m, 'plain progress lines on a pipe');
 
     const second = await runCli(['import', file, '--seller', 'cli_seller', '--store', 'cli_store'], database.env);
     assert.equal(second.code, 0, second.stderr);
@@ -297,19 +298,38 @@ describe(`bookstore CLI: the command itself (${DB_KIND})`, () => {
     assert.match(bench.stdout, /--concurrency N/);
   });
 
-  test('progress: a bar on a terminal, plain lines on a pipe', () => {
+  test('progress: a bar on a terminal, plain lines on a pipe, both with the rate and time left', () => {
+    let clock = 0;
     const tty = new Sink();
-    const bar = createProgress(tty, true, 'import');
-    bar.update({ done: 50, total: 100, imported: 50, skipped: 0, invalid: 0 });
-    bar.finish({ done: 100, total: 100, imported: 90, skipped: 10, invalid: 0 });
-    assert.match(tty.text, /\r\x1b\[2Kimport \[█{15}░{15}\] 50\/100  50%/);
-    assert.match(tty.text, /\[█{30}\] 100\/100 100%  imported 90, skipped 10, invalid 0\n$/);
+    const bar = createProgress(tty, true, 'import', { now: () => clock });
+    clock = 10_000;
+    bar.update({ done: 50, total: 100, imported: 50, skipped: 0, invalid: 0, bytes: 25e6 });
+    bar.finish({ done: 100, total: 100, imported: 90, skipped: 10, invalid: 0, bytes: 50e6 });
+    assert.match(tty.text, /\r\x1b\[2Kimport \[█{10}░{10}\] 50\/100  50%  5\.0 books\/s, 2\.5 MB\/s, ETA 10s  \(imported 50, skipped 0, invalid 0\)/);
+    assert.match(tty.text, /\[█{20}\] 100\/100 100%  10 books\/s, 5\.0 MB\/s, in 10s  \(imported 90, skipped 10, invalid 0\)\n$/);
 
+    clock = 0;
     const pipe = new Sink();
-    const lines = createProgress(pipe, false, 'import');
-    for (let done = 100; done <= 1000; done += 100) lines.update({ done, total: 1000, imported: done, skipped: 0, invalid: 0 });
+    const lines = createProgress(pipe, false, 'import', { now: () => clock, startDone: 100 });
+    for (let done = 100; done <= 1000; done += 100) {
+      clock += 1000;
+      lines.update({ done, total: 1000, imported: done, skipped: 0, invalid: 0 });
+    }
     lines.finish({ done: 1000, total: 1000, imported: 1000, skipped: 0, invalid: 0 });
     assert.doesNotMatch(pipe.text, /\r|\x1b/);
     assert.equal(pipe.text.trim().split('\n').length, 10);
+    // A resumed import's rate counts only this run's books: 400 books in 4 s.
+    assert.match(pipe.text, /^import: 500\/1000 \(50%\) imported 500, skipped 0, invalid 0; 80 books\/s, 0\.0 MB\/s, ETA 6s$/m);
+    assert.match(pipe.text, /^import: 1000\/1000 \(100%\) imported 1000, skipped 0, invalid 0; 90 books\/s, 0\.0 MB\/s, in 10s$/m);
+
+    // On a slow import, a line at least every lineIntervalMs even between 10% steps.
+    clock = 0;
+    const slow = new Sink();
+    const slowLines = createProgress(slow, false, 'import', { now: () => clock, lineIntervalMs: 30_000 });
+    for (let done = 1; done <= 5; done++) {
+      clock += 20_000;
+      slowLines.update({ done, total: 1000, imported: done, skipped: 0, invalid: 0 });
+    }
+    assert.equal(slow.text.trim().split('\n').length, 3, slow.text);
   });
 });

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import initSqlJs from 'sql.js';
+import { openReadOnly } from '../../src/cli/catalogue-reader.js';
 import type { Rng } from './rng.js';
 
 /** The `book_info` object of POST /seller/add_book. */
@@ -70,27 +69,29 @@ const DB_COLUMNS = [
  * the same ones. Pictures are read only when asked for: they are most of the file's bytes.
  */
 export async function booksFromDb(path: string, limit: number, withPictures: boolean, rng: Rng): Promise<BookInfo[]> {
-  const SQL = await initSqlJs();
-  const db = new SQL.Database(await readFile(path));
+  // Read from the file page by page: a 40,000-book catalogue with covers is gigabytes.
+  const { db, close } = openReadOnly(path);
   try {
-    const ids = (db.exec('SELECT id FROM book WHERE id IS NOT NULL ORDER BY id')[0]?.values ?? []).map((row) => String(row[0]));
+    const ids = (db.all('SELECT id FROM book WHERE id IS NOT NULL ORDER BY id') as { id: unknown }[]).map((row) => String(row.id));
     const chosen = rng.shuffled(ids).slice(0, limit);
     const columns = withPictures ? [...DB_COLUMNS, 'picture'] : DB_COLUMNS;
     const stmt = db.prepare(`SELECT ${columns.join(', ')} FROM book WHERE id = ?`);
     const books: BookInfo[] = [];
-    for (const id of chosen) {
-      stmt.bind([id]);
-      if (stmt.step()) books.push(rowToBook(stmt.getAsObject()));
-      stmt.reset();
+    try {
+      for (const id of chosen) {
+        const row = stmt.get([id]) as Row | null;
+        if (row) books.push(rowToBook(row));
+      }
+    } finally {
+      stmt.finalize();
     }
-    stmt.free();
     return books;
   } finally {
-    db.close();
+    close();
   }
 }
 
-type Row = Record<string, number | string | Uint8Array | null>;
+type Row = Record<string, number | bigint | string | Uint8Array | null>;
 
 function rowToBook(row: Row): BookInfo {
   const book: BookInfo = { id: String(row['id']), title: text(row['title']) ?? '', price: integer(row['price']) ?? 0 };
