@@ -4,7 +4,7 @@ import { dirname, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildApp, type App } from '../app.js';
 import { systemClock } from '../clock.js';
-import type { Config } from '../config.js';
+import { DEFAULT_LIMITS, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { projectPath } from '../paths.js';
 
@@ -46,6 +46,7 @@ export async function withOfflineApp<T>(use: (app: App) => Promise<T>, db: Datab
     secret: randomBytes(32),
     scryptLogN: 10,
     poolSize: 1,
+    limits: DEFAULT_LIMITS,
     logLevel: 'silent',
   };
   const app = await buildApp({ config, db, clock: systemClock, logger: false });

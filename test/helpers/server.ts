@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
-import type { Config } from '../../src/config.js';
+import { DEFAULT_LIMITS, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { openPglite } from '../../src/db/pglite.js';
@@ -46,6 +46,7 @@ export async function startServer(
     secret: options.secret ?? randomBytes(32),
     scryptLogN: 10, // fast hashing keeps the suite quick; production default is 15
     poolSize: 10,
+    limits: DEFAULT_LIMITS,
     logLevel: 'silent',
   };
   const { server, orders } = await buildApp({ config, db, clock, logger: false });
