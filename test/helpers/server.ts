@@ -4,7 +4,7 @@ import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
 import { DEFAULT_LIMITS, type Config } from '../../src/config.js';
-import type { Database } from '../../src/db/database.js';
+import type { Database, DatabaseTimeouts } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { connectPostgres } from '../../src/db/postgres.js';
@@ -30,11 +30,13 @@ export async function startServer(
   options: Partial<Pick<Config, 'orderTimeoutS' | 'tokenTtlS' | 'secret'>> & {
     /** Share another test server's database (and clock), as a second server process would. */
     sharing?: TestServer;
+    /** Pool size and timeouts of a fresh database (fault tests). */
+    database?: DatabaseOptions;
   } = {},
 ): Promise<TestServer> {
   const { db, drop } = options.sharing
     ? { db: options.sharing.db, drop: async () => {} }
-    : await freshDatabase();
+    : await freshDatabase(options.database);
   const clock = options.sharing?.clock ?? new ManualClock();
   const config: Config = {
     port: 0,
@@ -65,15 +67,20 @@ export async function startServer(
   };
 }
 
-async function freshDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
+interface DatabaseOptions {
+  poolSize?: number;
+  timeouts?: Partial<DatabaseTimeouts>;
+}
+
+async function freshDatabase({ poolSize = 10, timeouts }: DatabaseOptions = {}): Promise<{ db: Database; drop: () => Promise<void> }> {
   const url = process.env.DATABASE_URL;
   if (!url) {
-    const db = await openPglite(undefined);
+    const db = await openPglite(undefined, timeouts);
     await migrate(db);
     return { db, drop: async () => {} };
   }
   const scratch = await createScratchDatabase(url, 'bookstore_test');
-  const db = connectPostgres(scratch.url, 10);
+  const db = connectPostgres(scratch.url, poolSize, timeouts);
   await migrate(db);
   return { db, drop: scratch.drop };
 }
