@@ -10,31 +10,34 @@ import { PROJECT_ROOT } from '../src/paths.js';
 import { Api, uid } from './helpers/client.js';
 import { failedStart, serverDatabase, sleep, spawnServer, stopServer } from './helpers/process.js';
 import { DB_KIND } from './helpers/server.js';
+import { waitUntil } from './helpers/faults.js';
 
 const moduleUrl = (file: string) => pathToFileURL(path.join(PROJECT_ROOT, 'build', 'src', file)).href;
 
 /** Runs an ES module snippet in a fresh Node process; resolves with its stdout once it exits. */
-function runNode(code: string, options: { uid?: number; gid?: number } = {}): { done: Promise<string>; output(): string; kill(): void } {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+function runNode(code: string, options: { uid?: number; gid?: number } = {}): { done: Promise<string>; output(): string; kill(): void; release(): void } {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'pipe'], ...options });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const done = new Promise<string>((resolve) => child.once('close', () => resolve(out)));
-  return { done, output: () => out, kill: () => child.kill('SIGKILL') };
+  return { done, output: () => out, kill: () => child.kill('SIGKILL'), release: () => child.stdin.end() };
 }
 
 /**
  * A process that tries to lock `lockPath` at `startAt` (so that all racers try in the same
- * instant), prints "won" or "lost: why", and holds a won lock for `holdMs`.
+ * instant, as far as the machine allows), prints "won" or "lost: why", and holds a won lock
+ * until released (its stdin closed): every racer, however late, tries while it is held.
  */
-function racer(lockPath: string, startAt: number, holdMs: number) {
+function racer(lockPath: string, startAt: number, platform?: string) {
   return runNode(`
     const { lockDataDir } = await import(${JSON.stringify(moduleUrl('db/data-dir-lock.js'))});
     await new Promise((r) => setTimeout(r, ${startAt} - Date.now()));
     try {
-      await lockDataDir(${JSON.stringify(lockPath)});
+      await lockDataDir(${JSON.stringify(lockPath)}${platform ? `, ${JSON.stringify(platform)}` : ''});
       console.log('won');
-      setTimeout(() => process.exit(0), ${holdMs});
+      process.stdin.resume();
+      process.stdin.on('end', () => process.exit(0));
     } catch (err) {
       console.log('lost: ' + err.message);
       process.exit(0);
@@ -72,25 +75,27 @@ describe('embedded data folder lock: exactly one holder, nothing stale', () => {
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  async function race(lockPath: string, racers: number): Promise<string[]> {
+  async function race(lockPath: string, racers: number, platform?: string): Promise<string[]> {
     const startAt = Date.now() + 1500; // time for every process to load first
-    const runs = Array.from({ length: racers }, () => racer(lockPath, startAt, 2500));
+    const runs = Array.from({ length: racers }, () => racer(lockPath, startAt, platform));
+    await waitUntil('every racer has tried', () => runs.every((r) => r.output().includes('\n')), 60_000);
+    for (const r of runs) r.release();
     return (await Promise.all(runs.map((r) => r.done))).map((o) => o.trim());
   }
 
-  test('processes racing for a free folder, and for one whose holder was SIGKILLed: exactly one wins every time', { timeout: 120_000 }, async () => {
-    const dir = path.join(root, 'race');
+  /** Racers for a free folder, then for one whose holder was SIGKILLed, several rounds. */
+  async function races(dir: string, platform?: string) {
     mkdirSync(dir);
     const lockPath = path.join(dir, 'pgdata.lock');
-    const fresh = await race(lockPath, 10);
+    const fresh = await race(lockPath, 10, platform);
     assert.equal(fresh.filter((o) => o === 'won').length, 1, fresh.join('\n'));
-    for (const o of fresh.filter((o) => o !== 'won')) assert.match(o, /^lost: .*in use/);
+    for (const o of fresh.filter((o) => o !== 'won')) assert.match(o, /^lost: the embedded database in .* is in use by process \d+/);
 
     for (let round = 0; round < 4; round++) {
       // A holder dies without any chance to clean up, then several processes rush in at once.
       const holder = runNode(`
         const { lockDataDir } = await import(${JSON.stringify(moduleUrl('db/data-dir-lock.js'))});
-        await lockDataDir(${JSON.stringify(lockPath)});
+        await lockDataDir(${JSON.stringify(lockPath)}${platform ? `, ${JSON.stringify(platform)}` : ''});
         console.log('holding');
         setInterval(() => {}, 1000);`);
       const deadline = Date.now() + 20_000;
@@ -100,9 +105,17 @@ describe('embedded data folder lock: exactly one holder, nothing stale', () => {
       }
       holder.kill();
       await holder.done;
-      const outcome = await race(lockPath, 10);
+      const outcome = await race(lockPath, 10, platform);
       assert.equal(outcome.filter((o) => o === 'won').length, 1, `round ${round}:\n${outcome.join('\n')}`);
     }
+  }
+
+  test('processes racing for a free folder, and for one whose holder was SIGKILLed: exactly one wins every time', { timeout: 120_000 }, async () => {
+    await races(path.join(root, 'race'));
+  });
+
+  test('the same with the loopback TCP port lock used where there is no abstract socket namespace (macOS, BSD)', { timeout: 120_000 }, async () => {
+    await races(path.join(root, 'race-file'), 'tcp');
   });
 
   test('a lock file naming a live process (an older version, a recycled pid) does not block', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
 import { databaseFailure } from '../src/db/failures.js';
+import { connectPostgres } from '../src/db/postgres.js';
 import { Api, newStore, newUser, type User } from './helpers/client.js';
 import { adminSession, isUnavailable, serverBackends, timedGet, timedPost, waitUntil, type TimedReply } from './helpers/faults.js';
 import { sleep } from './helpers/process.js';
@@ -167,6 +168,44 @@ describe(`database faults: retries (${DB_KIND})`, () => {
       ]);
     } finally {
       await admin.end();
+    }
+  });
+});
+
+describe(`database behind a transaction pooler (${DB_KIND})`, { skip: onlyPostgres }, () => {
+  test('no statement is prepared by name, and the timeouts are set per transaction, not per session', { timeout: 30_000 }, async () => {
+    const server = await startServer();
+    const admin = await adminSession(server);
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `/${(await admin.query<{ db: string }>('SELECT current_database() AS db')).rows[0]!.db}`;
+    const pooled = connectPostgres(url.toString(), 1, { pooler: 'transaction', lockTimeoutMs: 300, statementTimeoutMs: 2000 });
+    const direct = connectPostgres(url.toString(), 1);
+    try {
+      const prepared = 'SELECT count(*)::int AS n FROM pg_prepared_statements';
+      await direct.query('SELECT $1::int AS x', [1]);
+      assert.ok((await direct.query<{ n: number }>(prepared)).rows[0]!.n > 0, 'the default prepares by name');
+      await pooled.query('SELECT $1::int AS x', [1]);
+      assert.equal((await pooled.query<{ n: number }>(prepared)).rows[0]!.n, 0);
+
+      const settings = "SELECT current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement";
+      assert.deepEqual((await pooled.transaction((tx) => tx.query(settings))).rows, [{ lock: '300ms', statement: '2s' }]);
+      assert.deepEqual((await pooled.query(settings)).rows, [{ lock: '0', statement: '0' }]);
+
+      const buyer = await newUser(new Api(server.url), 'pooled');
+      await admin.query('BEGIN');
+      await admin.query('SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE', [buyer.userId]);
+      const started = Date.now();
+      await assert.rejects(
+        pooled.transaction((tx) => tx.query('UPDATE users SET balance = balance + 1 WHERE user_id = $1', [buyer.userId])),
+        (err) => databaseFailure(err) === 'timeout',
+      );
+      assert.ok(Date.now() - started < 1500);
+      await admin.query('ROLLBACK');
+    } finally {
+      await pooled.close();
+      await direct.close();
+      await admin.end();
+      await server.close();
     }
   });
 });

@@ -66,7 +66,7 @@ export function launchServer(dataDir: string, env: Record<string, string>, port:
 /** The real server process on a free (or the given) port; resolves once it answers. */
 export async function spawnServer(dataDir: string, env: Record<string, string> = {}, port?: number): Promise<ServerProcess> {
   const server = launchServer(dataDir, env, port ?? (await freePort()));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 90_000; // a new embedded folder runs initdb: slow on a busy machine
   for (;;) {
     if (server.child.exitCode !== null) throw new Error(`server exited with ${server.child.exitCode}:\n${server.output()}`);
     try {
