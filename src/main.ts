@@ -53,6 +53,11 @@ export async function serve(): Promise<void> {
   await sweeper.runOnce(); // orders that timed out while the server was down
 
   let closing = false;
+  // Requests arriving while shutting down (on connections already open) get Fastify's 503;
+  // this tells their clients when to come back (to another process, or this one restarted).
+  server.server.prependListener('request', (_req, res) => {
+    if (closing) res.setHeader('retry-after', '1');
+  });
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;

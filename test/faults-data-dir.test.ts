@@ -87,11 +87,11 @@ describe('embedded data folder lock: exactly one holder, nothing stale', () => {
   async function races(dir: string, platform?: string) {
     mkdirSync(dir);
     const lockPath = path.join(dir, 'pgdata.lock');
-    const fresh = await race(lockPath, 10, platform);
+    const fresh = await race(lockPath, 8, platform);
     assert.equal(fresh.filter((o) => o === 'won').length, 1, fresh.join('\n'));
     for (const o of fresh.filter((o) => o !== 'won')) assert.match(o, /^lost: the embedded database in .* is in use by process \d+/);
 
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 3; round++) {
       // A holder dies without any chance to clean up, then several processes rush in at once.
       const holder = runNode(`
         const { lockDataDir } = await import(${JSON.stringify(moduleUrl('db/data-dir-lock.js'))});
@@ -105,7 +105,7 @@ describe('embedded data folder lock: exactly one holder, nothing stale', () => {
       }
       holder.kill();
       await holder.done;
-      const outcome = await race(lockPath, 10, platform);
+      const outcome = await race(lockPath, 8, platform);
       assert.equal(outcome.filter((o) => o === 'won').length, 1, `round ${round}:\n${outcome.join('\n')}`);
     }
   }

@@ -105,6 +105,23 @@ describe(`HTTP limits of the real server (${DB_KIND})`, () => {
     const again = await fetch(`${server.url}/healthz`, { headers: { connection: 'close' } });
     assert.equal(again.status, 200);
   });
+
+  test('shutting down: a request in flight completes; one arriving behind it on its connection gets 503 with Retry-After', { timeout: 30_000 }, async () => {
+    const c = await connect(server.port);
+    const body = JSON.stringify({ user_id: 'nobody-here', password: 'x', terminal: 't' });
+    c.socket.write(`POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    await sleep(300);
+    server.child.kill('SIGTERM');
+    await sleep(500);
+    // The rest of the first request, and a second one pipelined behind it.
+    c.socket.write(`${body.slice(5)}GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await within(c.closed, 10_000, 'connection closed');
+    const responses = c.received().split(/(?=HTTP\/1\.1 )/);
+    assert.match(responses[0]!, /^HTTP\/1\.1 401 /);
+    assert.match(responses[1]!, /^HTTP\/1\.1 503 /);
+    assert.match(responses[1]!, /\r\nretry-after: 1\r\n/i);
+    assert.equal(await server.exited, 0);
+  });
 });
 
 describe('HTTP and database limits: defaults and validation', () => {

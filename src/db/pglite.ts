@@ -109,9 +109,9 @@ class TurnQueue {
  * PGlite runs no timers, so statement and lock timeouts do not apply (nor are they needed: no
  * other connection can hold a lock).
  *
- * The folder is the owner's alone: PGlite creates its files 0666/0777 and leaves the rest to the
- * process umask, which is therefore kept at 077 while it runs; a folder from before that is
- * tightened at start.
+ * The folder is the owner's alone: PGlite's file system chmods the files it creates to modes of
+ * its own (0644/0666), which PrivateNodeFS masks, and creates folders through the process umask,
+ * kept at 077 while it runs; a folder from before (or copied carelessly) is tightened at start.
  *
  * Statements are prepared once by name and then only bound and executed: PGlite's own `query`
  * parses and plans every call afresh, which costs more than running new_order itself.
