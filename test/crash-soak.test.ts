@@ -368,7 +368,7 @@ describe(`crash soak: SIGKILL and restart under a mixed workload (${DB_KIND})`, 
     }
     const orders = [...placed.values()];
     const stats = orders.reduce<Record<string, number>>((acc, o) => ((acc[o.status] = (acc[o.status] ?? 0) + 1), acc), {});
-    assert.ok(orders.length >= 20 && (stats.received ?? 0) > 0 && (stats.cancelled ?? 0) > 0, `a mixed workload ran: ${JSON.stringify(stats)}`);
+    assert.ok(orders.length >= 10 && Object.keys(stats).length >= 3, `a mixed workload ran: ${JSON.stringify(stats)}`);
 
     // Users, stores and books acknowledged are there.
     for (const u of world.extraUsers.filter((u) => u.certain)) {
