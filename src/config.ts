@@ -1,6 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from './db/database.js';
+
+/** Limits on what one client or one request can hold; the defaults are argued in the README. */
+export interface Limits {
+  db: DatabaseTimeouts;
+  /** The whole request head must arrive within this (slowloris). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Open HTTP connections beyond this are closed at once. */
+  maxConnections: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  db: DEFAULT_DATABASE_TIMEOUTS,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1024,
+};
 
 export interface Config {
   port: number;
@@ -15,6 +37,7 @@ export interface Config {
   /** scrypt cost (log2 N); 15 = 32 MiB per hash. */
   scryptLogN: number;
   poolSize: number;
+  limits: Limits;
   logLevel: string;
 }
 
@@ -22,12 +45,12 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
-function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+function intVar(env: Env, name: string, fallback: number, min: number, max: number, unit = ''): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number${unit} between ${min} and ${max}, got "${raw}"`);
   const value = Number(raw.trim());
-  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}${unit}, got ${value}`);
   return value;
 }
 
@@ -43,6 +66,7 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const dataDir = resolve(env.BOOKSTORE_DATA_DIR?.trim() || './data');
+  const limits = loadLimits(env);
   return {
     port: intVar(env, 'PORT', 5000, 0, 65535),
     host,
@@ -53,31 +77,139 @@ export function loadConfig(env: Env = process.env): Config {
     secret: loadSecret(env.BOOKSTORE_SECRET, dataDir),
     scryptLogN: intVar(env, 'BOOKSTORE_SCRYPT_LOG_N', 15, 10, 20),
     poolSize: intVar(env, 'BOOKSTORE_DB_POOL_SIZE', 8, 1, 200),
+    limits,
     logLevel,
   };
 }
 
+const MS = ' (milliseconds)';
+const HOUR_MS = 3_600_000;
+
+function loadLimits(env: Env): Limits {
+  const d = DEFAULT_LIMITS;
+  const limits: Limits = {
+    db: {
+      acquireTimeoutMs: intVar(env, 'BOOKSTORE_DB_ACQUIRE_TIMEOUT_MS', d.db.acquireTimeoutMs, 100, 600_000, MS),
+      statementTimeoutMs: intVar(env, 'BOOKSTORE_DB_STATEMENT_TIMEOUT_MS', d.db.statementTimeoutMs, 100, HOUR_MS, MS),
+      lockTimeoutMs: intVar(env, 'BOOKSTORE_DB_LOCK_TIMEOUT_MS', d.db.lockTimeoutMs, 100, HOUR_MS, MS),
+      idleInTransactionTimeoutMs: intVar(env, 'BOOKSTORE_DB_IDLE_TX_TIMEOUT_MS', d.db.idleInTransactionTimeoutMs, 100, HOUR_MS, MS),
+    },
+    headersTimeoutMs: intVar(env, 'BOOKSTORE_HEADERS_TIMEOUT_MS', d.headersTimeoutMs, 500, 600_000, MS),
+    requestTimeoutMs: intVar(env, 'BOOKSTORE_REQUEST_TIMEOUT_MS', d.requestTimeoutMs, 1_000, HOUR_MS, MS),
+    keepAliveTimeoutMs: intVar(env, 'BOOKSTORE_KEEP_ALIVE_TIMEOUT_MS', d.keepAliveTimeoutMs, 100, 600_000, MS),
+    maxConnections: intVar(env, 'BOOKSTORE_MAX_CONNECTIONS', d.maxConnections, 1, 1_000_000),
+  };
+  // Node's HTTP server requires it, and a head that may take longer than the whole request makes no sense.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(
+      `BOOKSTORE_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not exceed BOOKSTORE_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
+    );
+  }
+  return limits;
+}
+
+/** HMAC-SHA256 keys shorter than its 32-byte output weaken it; a generated key has exactly that. */
+const SECRET_BYTES = 32;
+const SECRET_HINT = 'set BOOKSTORE_SECRET, or delete the file to have a new secret generated (everyone will have to log in again)';
+
 /**
  * The secret comes from BOOKSTORE_SECRET, or is generated once and kept in the data folder so
  * tokens survive restarts. Several servers sharing one PostgreSQL must be given the same secret.
+ * A secret file that is present but unusable stops the start: silently signing with a weak or
+ * different key would be worse.
  */
 function loadSecret(fromEnv: string | undefined, dataDir: string): Buffer {
   if (fromEnv !== undefined && fromEnv !== '') {
-    if (fromEnv.length < 16) throw new ConfigError('BOOKSTORE_SECRET must be at least 16 characters long');
+    const length = [...fromEnv].length;
+    if (length < SECRET_BYTES) {
+      throw new ConfigError(
+        `BOOKSTORE_SECRET must be at least ${SECRET_BYTES} characters long (got ${length}); e.g. \`openssl rand -hex 32\``,
+      );
+    }
     return Buffer.from(fromEnv, 'utf8');
   }
   const file = join(dataDir, 'secret');
+  return readSecretFile(file) ?? createSecretFile(dataDir, file);
+}
+
+/** The secret in `file`, undefined when there is no such file; ConfigError when it is unusable. */
+function readSecretFile(file: string): Buffer | undefined {
+  let text: string;
   try {
-    return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
-  } catch {
-    mkdirSync(dataDir, { recursive: true });
-    const secret = randomBytes(32);
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new ConfigError(`cannot read the secret file ${file} (${(err as Error).message}); fix its permissions, or ${SECRET_HINT}`);
+  }
+  const hex = text.trim();
+  if (hex === '') throw new ConfigError(`the secret file ${file} is empty; ${SECRET_HINT}`);
+  if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length % 2 !== 0) {
+    throw new ConfigError(`the secret file ${file} is malformed: expected hexadecimal digits only; ${SECRET_HINT}`);
+  }
+  if (hex.length < SECRET_BYTES * 2) {
+    throw new ConfigError(
+      `the secret file ${file} is too short: ${hex.length / 2} bytes, at least ${SECRET_BYTES} needed (${SECRET_BYTES * 2} hex digits); ${SECRET_HINT}`,
+    );
+  }
+  // A signing key others can read lets them forge tokens: keep it the owner's alone.
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  } catch (err) {
+    throw new ConfigError(`the secret file ${file} is readable by other users and cannot be made private: ${(err as Error).message}`);
+  }
+  return Buffer.from(hex, 'hex');
+}
+
+/**
+ * Writes a new secret so that no reader ever sees a partial file: into a private temp file,
+ * flushed, then linked into place. A link, unlike a rename, never replaces a file another
+ * process (a second server on the same PostgreSQL) created meanwhile, so all agree on one
+ * secret; rename stays the fallback on file systems without hard links.
+ */
+function createSecretFile(dataDir: string, file: string): Buffer {
+  const secret = randomBytes(SECRET_BYTES);
+  const temp = join(dataDir, `.secret-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const fd = openSync(temp, 'wx', 0o600);
     try {
-      writeFileSync(file, secret.toString('hex'), { mode: 0o600, flag: 'wx' });
-      return secret;
-    } catch {
-      // Another process created it first: use theirs.
-      return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+      writeSync(fd, secret.toString('hex') + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
+    try {
+      linkSync(temp, file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
+        const theirs = readSecretFile(file);
+        if (theirs) return theirs;
+      }
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+      renameSync(temp, file);
+    }
+    syncDirectory(dataDir);
+    return secret;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`cannot create the secret file ${file}: ${(err as Error).message}; fix the data folder's permissions or set BOOKSTORE_SECRET`);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/** Makes a new directory entry durable (best effort: not every platform can open a directory). */
+function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* the entry is still there; only a power cut could lose it */
   }
 }

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { databaseFailureResponse } from './db/failures.js';
 
 /** Every failure a client can see, with its HTTP status: the contract's code table. */
 export const ERROR_STATUS = {
@@ -107,6 +108,12 @@ export function errorHandler(err: FastifyError | AppError, request: FastifyReque
   if (status !== undefined && status >= 400 && status < 500) {
     // Fastify's own client errors: bad JSON, empty body, too large, bad content type.
     void reply.code(status).send({ message: clientErrorMessage(fastifyErr) });
+    return;
+  }
+  const unavailable = databaseFailureResponse(err); // lost connection, timeout, contention: retry later
+  if (unavailable) {
+    request.log.warn({ err }, 'database failure');
+    void reply.code(503).header('retry-after', unavailable.retryAfterS).send({ message: unavailable.message, request_id: request.id });
     return;
   }
   request.log.error({ err }, 'unexpected error');

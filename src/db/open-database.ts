@@ -5,10 +5,10 @@ import { openPglite } from './pglite.js';
 import { connectPostgres } from './postgres.js';
 
 /** PostgreSQL when DATABASE_URL is set, embedded PGlite otherwise; migrated and ready. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize'>): Promise<Database> {
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize' | 'limits'>): Promise<Database> {
   const db = config.databaseUrl
-    ? connectPostgres(config.databaseUrl, config.poolSize)
-    : await openPglite(config.dataDir);
+    ? connectPostgres(config.databaseUrl, config.poolSize, config.limits.db)
+    : await openPglite(config.dataDir, config.limits.db);
   try {
     await migrate(db);
   } catch (err) {

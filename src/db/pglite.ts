@@ -1,11 +1,22 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Mutex, PGlite, protocol, types } from '@electric-sql/pglite';
-import type { Database, Queryable, QueryResult } from './database.js';
+import { PGlite, protocol, types } from '@electric-sql/pglite';
+import {
+  DEFAULT_DATABASE_TIMEOUTS,
+  retryDelay,
+  shouldRetry,
+  type Database,
+  type DatabaseTimeouts,
+  type Queryable,
+  type QueryResult,
+} from './database.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { DatabaseFailureError } from './failures.js';
+import { makePrivate, PRIVATE_UMASK } from './private-folder.js';
+import { PrivateNodeFS } from './pglite-private-fs.js';
 
 const PGLITE_DEFAULT_START_PARAMS = (PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams;
 const { serialize } = protocol;
@@ -35,8 +46,12 @@ function concat(parts: Uint8Array[]): Uint8Array {
  */
 async function createDataDir(path: string, startParams: string[]): Promise<void> {
   const pglite = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
+  const privateFs = new URL('./pglite-private-fs.js', import.meta.url).href;
   const code = `const { PGlite } = await import(${JSON.stringify(pglite)});
-    await (await PGlite.create(${JSON.stringify(path)}, { startParams: ${JSON.stringify(startParams)} })).close();`;
+    const { PrivateNodeFS } = await import(${JSON.stringify(privateFs)});
+    process.umask(${PRIVATE_UMASK});
+    const fs = new PrivateNodeFS(${JSON.stringify(path)});
+    await (await PGlite.create({ fs, startParams: ${JSON.stringify(startParams)} })).close();`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -48,31 +63,95 @@ async function createDataDir(path: string, startParams: string[]): Promise<void>
 }
 
 /**
+ * A FIFO lock whose waiters give up after a while: the embedded database is one connection, so
+ * a slow transaction makes everyone queue, and a request must get a 503 rather than wait on.
+ */
+class TurnQueue {
+  private busy = false;
+  private readonly waiting: (() => void)[] = [];
+
+  async run<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+    await this.acquire(timeoutMs);
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.busy = false;
+    }
+  }
+
+  private acquire(timeoutMs: number): Promise<void> {
+    if (!this.busy) {
+      this.busy = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(() => {
+            this.waiting.splice(this.waiting.indexOf(grant), 1);
+            reject(new DatabaseFailureError('timeout', `the embedded database was busy for ${timeoutMs} ms`));
+          }, timeoutMs)
+        : undefined;
+      this.waiting.push(grant);
+    });
+  }
+}
+
+/**
  * Embedded PostgreSQL (WASM) kept in `<dataDir>/pgdata`. It is one connection, so transactions
- * run one at a time by construction (a mutex queues them, and standalone statements with them).
+ * run one at a time by construction (a queue orders them, and standalone statements with them;
+ * a request that waits longer than `acquireTimeoutMs` for its turn fails with a 503).
+ * PGlite runs no timers, so statement and lock timeouts do not apply (nor are they needed: no
+ * other connection can hold a lock).
+ *
+ * The folder is the owner's alone: PGlite's file system chmods the files it creates to modes of
+ * its own (0644/0666), which PrivateNodeFS masks, and creates folders through the process umask,
+ * kept at 077 while it runs; a folder from before (or copied carelessly) is tightened at start.
  *
  * Statements are prepared once by name and then only bound and executed: PGlite's own `query`
  * parses and plans every call afresh, which costs more than running new_order itself.
  */
-export async function openPglite(dataDir: string | undefined): Promise<Database> {
+export async function openPglite(dataDir: string | undefined, timeouts: Partial<DatabaseTimeouts> = {}): Promise<Database> {
+  const { acquireTimeoutMs } = { ...DEFAULT_DATABASE_TIMEOUTS, ...timeouts };
   let path: string | undefined;
   let unlock = () => {};
+  let restoreUmask = () => {};
   if (dataDir !== undefined) {
-    mkdirSync(dataDir, { recursive: true });
+    makePrivate(dataDir);
     path = join(dataDir, 'pgdata');
-    unlock = lockDataDir(`${path}.lock`);
+    unlock = await lockDataDir(`${path}.lock`);
+    try {
+      makePrivate(dataDir); // again, now that nobody else can be writing in it
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+    const previous = process.umask(PRIVATE_UMASK);
+    restoreUmask = () => void process.umask(previous);
   }
   const options = {
     parsers: { [types.INT8]: (v: string) => Number(v) },
     // A laptop-sized buffer cache: 32 MB instead of 128 MB keeps the process well under 400 MB.
     startParams: [...PGLITE_DEFAULT_START_PARAMS, '-c', 'shared_buffers=32MB'],
   };
-  if (path !== undefined && !existsSync(join(path, 'PG_VERSION'))) await createDataDir(path, options.startParams);
-  const db = await PGlite.create(path, options);
+  let db: PGlite;
+  try {
+    if (path !== undefined && !existsSync(join(path, 'PG_VERSION'))) await createDataDir(path, options.startParams);
+    db = await PGlite.create(path === undefined ? options : { ...options, fs: new PrivateNodeFS(path) });
+  } catch (err) {
+    restoreUmask();
+    unlock();
+    throw err;
+  }
 
   /** What each prepared statement takes and returns, by SQL text. */
   const prepared = new Map<string, PreparedStatement>();
-  const transactions = new Mutex();
+  const turns = new TurnQueue();
   let inTransaction = false;
 
   async function send(message: Uint8Array) {
@@ -124,12 +203,24 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
 
   const statements: Queryable = { query, exec };
 
+  /** One turn per attempt, so a retry queues behind the others again. */
+  async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      try {
+        return await turns.run(attempt, acquireTimeoutMs);
+      } catch (err) {
+        if (!shouldRetry(err, n)) throw err;
+        await retryDelay(n);
+      }
+    }
+  }
+
   return {
     kind: 'pglite',
-    query: (sql, params) => transactions.runExclusive(() => query(sql, params)),
-    exec: (sql) => transactions.runExclusive(() => exec(sql)),
+    query: (sql, params) => withRetries(() => query(sql, params)),
+    exec: (sql) => turns.run(() => exec(sql), acquireTimeoutMs),
     transaction: (fn) =>
-      transactions.runExclusive(async () => {
+      withRetries(async () => {
         await exec('BEGIN');
         inTransaction = true;
         try {
@@ -144,7 +235,8 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
         }
       }),
     async close() {
-      await transactions.runExclusive(() => db.close());
+      await turns.run(() => db.close(), Infinity);
+      restoreUmask();
       unlock();
     },
   };

@@ -1,13 +1,15 @@
 import pg from 'pg';
 import { createHash } from 'node:crypto';
 import {
-  MAX_TRANSACTION_ATTEMPTS,
-  RETRYABLE_SQLSTATES,
-  sqlState,
+  DEFAULT_DATABASE_TIMEOUTS,
+  retryDelay,
+  shouldRetry,
   type Database,
+  type DatabaseTimeouts,
   type Queryable,
   type QueryResult,
 } from './database.js';
+import { DatabaseFailureError } from './failures.js';
 
 // bigint (money) → number: balances stay far below 2^53 cents (checked in the schema).
 const types = {
@@ -28,42 +30,155 @@ function statementName(sql: string): string {
   return name;
 }
 
-async function run<Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-  const result = await client.query({ name: statementName(sql), text: sql, values: params as unknown[] | undefined });
-  return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+export interface PostgresOptions extends Partial<DatabaseTimeouts> {
+  /**
+   * 'transaction': connections go through a transaction-mode pooler (PgBouncer and the like),
+   * where consecutive statements may run on different server sessions. Then no statement is
+   * prepared by name and nothing is set for the session: the timeouts are set per transaction
+   * (SET LOCAL), and standalone statements rely on the role's or database's own settings
+   * (`ALTER ROLE … SET statement_timeout = …`).
+   */
+  pooler?: 'session' | 'transaction';
 }
 
-export function connectPostgres(url: string, poolSize: number): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, application_name: 'bookstore' });
+/** How much longer than statement_timeout the client waits for an answer before giving up on the connection. */
+const CLIENT_TIMEOUT_MARGIN_MS = 5_000;
+/** The longest timer Node keeps (~24.8 days): "no client-side limit" for scripts. */
+const NO_CLIENT_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * Whether the connection is unusable after this error: the server ended the session (FATAL),
+ * or pg gave up on it (socket closed, no answer in time). Such a client is discarded.
+ */
+function breaksConnection(err: unknown): boolean {
+  if (err instanceof pg.DatabaseError) return err.severity === 'FATAL' || err.severity === 'PANIC';
+  return /Connection terminated|not queryable|Query read timeout/i.test((err as Error | null)?.message ?? '');
+}
+
+type Send = (query: pg.QueryConfig | string) => Promise<pg.QueryResult>;
+
+export function connectPostgres(url: string, poolSize: number, options: PostgresOptions = {}): Database {
+  const { pooler = 'session', ...given } = options;
+  const timeouts = { ...DEFAULT_DATABASE_TIMEOUTS, ...given };
+  const perSession = pooler === 'session';
+  const sessionSettings = {
+    statement_timeout: timeouts.statementTimeoutMs,
+    lock_timeout: timeouts.lockTimeoutMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
+  };
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types,
+    application_name: 'bookstore',
+    // Waiting for a free connection, or for a new one to open, ends in a 503, never a hang.
+    connectionTimeoutMillis: timeouts.acquireTimeoutMs,
+    // A peer that vanished without closing (network partition) is noticed by TCP keepalive…
+    keepAlive: true,
+    // …and a statement whose answer never comes is given up on a little after the server's own limit.
+    query_timeout: timeouts.statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
+    // Sent at connection start, so they cost no round trip; a transaction pooler forbids them.
+    ...(perSession ? sessionSettings : {}),
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
 
+  const setLocal = perSession
+    ? undefined
+    : Object.entries(sessionSettings)
+        .map(([name, ms]) => `SET LOCAL ${name} = ${ms}`)
+        .join('; ');
+
+  async function run<Row>(send: Send, sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    const config: pg.QueryConfig = { text: sql, values: params as unknown[] | undefined };
+    if (perSession) config.name = statementName(sql);
+    const result = await send(config);
+    return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+  }
+
+  async function checkout(): Promise<pg.PoolClient> {
+    try {
+      return await pool.connect();
+    } catch (err) {
+      const timedOut = /timeout/i.test((err as Error).message);
+      throw new DatabaseFailureError(
+        timedOut ? 'timeout' : 'unavailable',
+        timedOut ? `no database connection within ${timeouts.acquireTimeoutMs} ms` : `cannot connect to the database: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+  }
+
+  /**
+   * Runs `use` on a client of its own. While it is checked out the client has an 'error'
+   * listener: without one, pg's 'error' event (the server ended the session, the socket
+   * dropped) would end the process. A client whose connection broke is discarded, not
+   * returned to the pool (which opens a new connection when one is next needed), and the
+   * failure reaches the caller as "unavailable" (or by its SQLSTATE).
+   */
+  async function withClient<T>(use: (send: Send) => Promise<T>): Promise<T> {
+    const client = await checkout();
+    let lost: Error | undefined;
+    const onError = (err: Error) => void (lost ??= err);
+    client.on('error', onError);
+    let broken: Error | undefined;
+    const send: Send = async (query) => {
+      try {
+        return await client.query(query);
+      } catch (err) {
+        if (lost === undefined && !breaksConnection(err)) throw err;
+        broken = lost ?? (err as Error);
+        if (err instanceof pg.DatabaseError) throw err; // its SQLSTATE says what happened
+        const timedOut = /timeout/i.test((err as Error).message);
+        throw new DatabaseFailureError(timedOut ? 'timeout' : 'unavailable', `lost the database connection: ${broken.message}`, { cause: err });
+      }
+    };
+    try {
+      return await use(send);
+    } finally {
+      client.off('error', onError);
+      client.release(broken ?? lost);
+    }
+  }
+
+  async function transactionOnce<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return withClient(async (send) => {
+      const tx: Queryable = {
+        query: (sql, params) => run(send, sql, params),
+        exec: async (sql) => void (await send({ text: sql, query_timeout: NO_CLIENT_TIMEOUT_MS } as pg.QueryConfig)),
+      };
+      await send(setLocal === undefined ? 'BEGIN' : `BEGIN; ${setLocal}`);
+      try {
+        const result = await fn(tx);
+        await send('COMMIT');
+        return result;
+      } catch (err) {
+        // On a dead connection this fails too; the connection is discarded either way.
+        await send('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    });
+  }
+
+  /** Retries what may safely run again: an attempt the database refused with a serialization failure or deadlock. */
+  async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!shouldRetry(err, n)) throw err;
+        await retryDelay(n);
+      }
+    }
+  }
+
   return {
     kind: 'postgres',
-    query: (sql, params) => run(pool, sql, params),
-    exec: async (sql) => void (await pool.query(sql)),
-    async transaction(fn) {
-      for (let attempt = 1; ; attempt++) {
-        const client = await pool.connect();
-        const tx: Queryable = {
-          query: (sql, params) => run(client, sql, params),
-          exec: async (sql) => void (await client.query(sql)),
-        };
-        try {
-          await client.query('BEGIN');
-          const result = await fn(tx);
-          await client.query('COMMIT');
-          client.release();
-          return result;
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => {});
-          client.release();
-          const retry = RETRYABLE_SQLSTATES.has(sqlState(err) ?? '') && attempt < MAX_TRANSACTION_ATTEMPTS;
-          if (!retry) throw err;
-          await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
-        }
-      }
-    },
+    // A statement outside a transaction is its own transaction: refused, it changed nothing.
+    query: (sql, params) => withRetries(() => withClient((send) => run(send, sql, params))),
+    // Scripts (migrations) may legitimately run long: no client-side limit.
+    exec: (sql) => withClient(async (send) => void (await send({ text: sql, query_timeout: NO_CLIENT_TIMEOUT_MS } as pg.QueryConfig))),
+    transaction: (fn) => withRetries(() => transactionOnce(fn)),
     close: () => pool.end(),
   };
 }

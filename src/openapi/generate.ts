@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { buildApp, type App } from '../app.js';
-import type { Config } from '../config.js';
+import { DEFAULT_LIMITS, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { projectPath } from '../paths.js';
 
@@ -32,6 +32,7 @@ export async function withOfflineApp<T>(use: (app: App) => Promise<T>, db: Datab
     secret: randomBytes(32),
     scryptLogN: 10,
     poolSize: 1,
+    limits: DEFAULT_LIMITS,
     logLevel: 'silent',
   };
   const app = await buildApp({ config, db, logger: false });

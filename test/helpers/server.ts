@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { after, before } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import pg from 'pg';
 import { buildApp } from '../../src/app.js';
-import type { Config } from '../../src/config.js';
-import type { Database } from '../../src/db/database.js';
+import { DEFAULT_LIMITS, type Config } from '../../src/config.js';
+import type { Database, DatabaseTimeouts } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { connectPostgres } from '../../src/db/postgres.js';
@@ -32,6 +32,13 @@ export interface TestServer {
 export interface ServerOptions extends Partial<Pick<Config, 'orderTimeoutS' | 'tokenTtlS' | 'secret'>> {
   /** Share another test server's database (and clock), as a second server process would. */
   sharing?: TestServer;
+  /** Pool size and timeouts of a fresh database (fault tests). */
+  database?: DatabaseOptions;
+}
+
+interface DatabaseOptions {
+  poolSize?: number;
+  timeouts?: Partial<DatabaseTimeouts>;
 }
 
 /** Which database the suite runs on: PostgreSQL when DATABASE_URL is set, embedded otherwise. */
@@ -42,7 +49,7 @@ export const DB_KIND = process.env.DATABASE_URL ? 'postgres' : 'pglite';
  * created on the DATABASE_URL server (dropped at close), or an in-memory PGlite.
  */
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
-  const { db, drop } = options.sharing ? { db: options.sharing.db, drop: async () => {} } : await freshDatabase();
+  const { db, drop } = options.sharing ? { db: options.sharing.db, drop: async () => {} } : await freshDatabase(options.database);
   const config: Config = {
     port: 0,
     host: '127.0.0.1',
@@ -53,6 +60,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     secret: options.secret ?? randomBytes(32),
     scryptLogN: 10, // fast hashing keeps the suite quick; production default is 15
     poolSize: 10,
+    limits: DEFAULT_LIMITS,
     logLevel: 'silent',
   };
   const { server, services } = await buildApp({ config, db, logger: false });
@@ -88,6 +96,13 @@ export function useServer(options: ServerOptions | (() => ServerOptions) = {}): 
   return { server, api };
 }
 
+/** A server for one test (one with settings of its own): started now, closed when the test ends. */
+export async function serverFor(t: TestContext, options: ServerOptions = {}): Promise<TestServer> {
+  const server = await startServer(options);
+  t.after(() => server.close());
+  return server;
+}
+
 /** Moves time by redefining clock_now(): an offset from the database's now(). */
 function databaseClock(db: Database): DatabaseClock {
   let offsetS = 0;
@@ -102,15 +117,15 @@ function databaseClock(db: Database): DatabaseClock {
   };
 }
 
-async function freshDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
+async function freshDatabase({ poolSize = 10, timeouts }: DatabaseOptions = {}): Promise<{ db: Database; drop: () => Promise<void> }> {
   const url = process.env.DATABASE_URL;
   if (!url) {
-    const db = await openPglite(undefined);
+    const db = await openPglite(undefined, timeouts);
     await migrate(db);
     return { db, drop: async () => {} };
   }
   const scratch = await createScratchDatabase(url, 'bookstore_test');
-  const db = connectPostgres(scratch.url, 10);
+  const db = connectPostgres(scratch.url, poolSize, timeouts);
   await migrate(db);
   return { db, drop: scratch.drop };
 }

@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { buildApp } from '../../src/app.js';
-import type { Config } from '../../src/config.js';
+import { DEFAULT_LIMITS, type Config } from '../../src/config.js';
 import { migrate } from '../../src/db/migrate.js';
 import { connectPostgres } from '../../src/db/postgres.js';
 import { COMMON_PAIR_KEYWORDS, COMMON_ZH_KEYWORDS, MULTI_WORD_KEYWORDS, SeededRandom, catalogueBook } from './catalogue.js';
@@ -421,7 +421,7 @@ async function main(): Promise<void> {
 
   const config: Config = {
     port: 0, host: '127.0.0.1', databaseUrl: DB_URL, dataDir: '', orderTimeoutS: 900, tokenTtlS: 3600,
-    secret: randomBytes(32), scryptLogN: 10, poolSize: 4, logLevel: 'silent',
+    secret: randomBytes(32), scryptLogN: 10, poolSize: 4, limits: DEFAULT_LIMITS, logLevel: 'silent',
   };
   const db = connectPostgres(DB_URL, 4);
   const { server } = await buildApp({ config, db, logger: false });
