@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Config } from './config.js';
+import type { ResolvedConfig } from './config.js';
 import type { Database } from './db/database.js';
 import { AppError, errorHandler } from './errors.js';
 import { registerAuthentication } from './http/authenticate.js';
@@ -18,10 +18,13 @@ import { sellerRoutes } from './routes/seller.js';
 import { servicesFor, type Services } from './services/index.js';
 
 export interface AppOptions {
-  config: Config;
+  /** With the token secret read (from the database, when it is kept there). */
+  config: ResolvedConfig;
   db: Database;
   /** A streaming replica for search and order listings (DATABASE_REPLICA_URL). */
   replica?: Database | null;
+  /** 'service': only the service endpoints (/healthz, /readyz, /metrics), for worker processes. */
+  routes?: 'all' | 'service';
   /** false for tests; otherwise pino options are derived from config. */
   logger?: boolean;
 }
@@ -34,7 +37,7 @@ export interface App {
 const BODY_LIMIT = 32 * 1024 * 1024; // add_book may carry several MB of base64 pictures
 
 /** Builds the HTTP application and its services; does not listen, and does not touch the database. */
-export async function buildApp({ config, db, replica = null, logger = true }: AppOptions): Promise<App> {
+export async function buildApp({ config, db, replica = null, routes = 'all', logger = true }: AppOptions): Promise<App> {
   const server = Fastify({
     // JSON lines with reqId, token header and password fields redacted; pino-pretty on a terminal.
     logger: logger && serverLoggerOptions(config.logLevel),
@@ -74,9 +77,11 @@ export async function buildApp({ config, db, replica = null, logger = true }: Ap
   registerAuthentication(server, services.authenticator);
   registerIdempotency(server, services);
   await server.register(serviceRoutes, { metrics });
-  await server.register(authRoutes);
-  await server.register(sellerRoutes);
-  await server.register(buyerRoutes);
-  await server.register(searchRoutes);
+  if (routes === 'all') {
+    await server.register(authRoutes);
+    await server.register(sellerRoutes);
+    await server.register(buyerRoutes);
+    await server.register(searchRoutes);
+  }
   return { server, services };
 }

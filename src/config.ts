@@ -32,14 +32,34 @@ export interface Config {
   dataDir: string;
   orderTimeoutS: number;
   tokenTtlS: number;
-  /** Token signing key (server secret). */
-  secret: Buffer;
+  /**
+   * Token signing key: BOOKSTORE_SECRET, else the data folder's secret file (embedded database);
+   * undefined with DATABASE_URL and no BOOKSTORE_SECRET: then it is kept in the database, shared
+   * by every process (services/server-secret.ts).
+   */
+  secret: Buffer | undefined;
   /** scrypt cost (log2 N); 15 = 32 MiB per hash. */
   scryptLogN: number;
   poolSize: number;
   limits: Limits;
   logLevel: string;
+  /** all: API and background jobs; api: the API only; worker: the jobs, and only the service endpoints. */
+  role: Role;
+  /** Server processes sharing the port (Node's cluster), each a whole server. */
+  workers: number;
+  /** On SIGTERM: seconds /readyz answers 503 while requests are still served, before stopping. */
+  drainS: number;
+  /** A streaming replica for search and order listings. */
+  replicaUrl: string | undefined;
+  /** 'transaction': DATABASE_URL goes through a transaction-mode pooler (PgBouncer). */
+  pooler: 'session' | 'transaction';
 }
+
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A process whose config has a secret: where the database-kept one has been read (or none was needed). */
+export type ResolvedConfig = Config & { secret: Buffer };
 
 export class ConfigError extends Error {}
 
@@ -67,6 +87,17 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const dataDir = resolve(env.BOOKSTORE_DATA_DIR?.trim() || './data');
   const limits = loadLimits(env);
+  const role = choice(env, 'BOOKSTORE_ROLE', ROLES, 'all');
+  const pooler = choice(env, 'DATABASE_POOLER', ['session', 'transaction'] as const, 'session');
+  const replicaUrl = env.DATABASE_REPLICA_URL?.trim() || undefined;
+  if (replicaUrl && !/^postgres(ql)?:\/\//.test(replicaUrl)) {
+    throw new ConfigError(`DATABASE_REPLICA_URL must start with postgres:// or postgresql://, got "${replicaUrl}"`);
+  }
+  if (replicaUrl && !databaseUrl) throw new ConfigError('DATABASE_REPLICA_URL needs DATABASE_URL: a replica is of a PostgreSQL primary');
+  const workers = intVar(env, 'BOOKSTORE_WORKERS', 1, 1, 64);
+  if (workers > 1 && !databaseUrl) {
+    throw new ConfigError('BOOKSTORE_WORKERS (--workers) above 1 needs DATABASE_URL: the embedded database belongs to one process');
+  }
   return {
     port: intVar(env, 'PORT', 5000, 0, 65535),
     host,
@@ -74,12 +105,51 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     orderTimeoutS: intVar(env, 'BOOKSTORE_ORDER_TIMEOUT_S', 900, 1, 365 * 24 * 3600),
     tokenTtlS: intVar(env, 'BOOKSTORE_TOKEN_TTL_S', 3600, 1, 365 * 24 * 3600),
-    secret: loadSecret(env.BOOKSTORE_SECRET, dataDir),
+    // With PostgreSQL and no BOOKSTORE_SECRET the secret is the database's, shared by every process.
+    secret: databaseUrl && !env.BOOKSTORE_SECRET ? undefined : loadSecret(env.BOOKSTORE_SECRET, dataDir),
     scryptLogN: intVar(env, 'BOOKSTORE_SCRYPT_LOG_N', 15, 10, 20),
     poolSize: intVar(env, 'BOOKSTORE_DB_POOL_SIZE', 8, 1, 200),
     limits,
     logLevel,
+    role,
+    workers,
+    // Draining helps where a load balancer can move traffic away: by default for api processes.
+    drainS: intVar(env, 'BOOKSTORE_DRAIN_S', role === 'api' ? 5 : 0, 0, 300, ' (seconds)'),
+    replicaUrl,
+    pooler,
   };
+}
+
+/**
+ * A configuration read from no environment (tests, the OpenAPI generator, the benchmarks): the
+ * defaults, with these values over them.
+ */
+export function configWith(values: Partial<Config> & { secret: Buffer }): ResolvedConfig {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: undefined,
+    dataDir: '',
+    orderTimeoutS: 900,
+    tokenTtlS: 3600,
+    scryptLogN: 15,
+    poolSize: 8,
+    limits: DEFAULT_LIMITS,
+    logLevel: 'silent',
+    role: 'all',
+    workers: 1,
+    drainS: 0,
+    replicaUrl: undefined,
+    pooler: 'session',
+    ...values,
+  };
+}
+
+function choice<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
 }
 
 const MS = ' (milliseconds)';

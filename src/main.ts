@@ -1,9 +1,13 @@
 import type { Server } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from './app.js';
+import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Limits } from './config.js';
-import { openDatabase } from './db/open-database.js';
-import { startOrderSweeper } from './jobs/order-sweeper.js';
+import { waitForSchema } from './db/migrate.js';
+import { connectReplica, openDatabase } from './db/open-database.js';
+import { startOrderSweeper, type OrderSweeper } from './jobs/order-sweeper.js';
+import { withTokenSecret } from './services/server-secret.js';
+import { superviseWorkers, WORKER_INDEX_VARIABLE } from './supervisor.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -32,6 +36,9 @@ export function applyHttpLimits(server: Server, limits: Limits, log: FastifyBase
   });
 }
 
+/** How long an api or worker process waits for `bookstore migrate` before giving up. */
+const SCHEMA_WAIT_MS = 120_000;
+
 /** Starts the server with configuration from the environment; resolves once it listens. */
 export async function serve(): Promise<void> {
   let config;
@@ -45,12 +52,39 @@ export async function serve(): Promise<void> {
     throw err;
   }
 
-  const db = await openDatabase(config);
-  const { server, services } = await buildApp({ config, db });
+  // --workers N: this process supervises N server processes (migrating first, for them all).
+  if (config.workers > 1 && cluster.isPrimary) {
+    if (config.role === 'all') await (await openDatabase(config)).close();
+    process.exit(await superviseWorkers(config.workers, (message) => console.log(`bookstore: ${message}`)));
+  }
+  const supervised = cluster.isWorker;
+  // The release step (`bookstore migrate`) migrates for api and worker processes; a single
+  // process (role all) migrates itself, unless a supervisor did it for its processes.
+  const migrates = config.role === 'all' && !supervised;
+  // Background jobs: in worker and all processes, and only in the first of a supervisor's.
+  const runsJobs = config.role !== 'api' && (process.env[WORKER_INDEX_VARIABLE] ?? '0') === '0';
+
+  const db = await openDatabase(config, { migrate: migrates });
+  const replica = config.replicaUrl ? connectReplica(config.replicaUrl, config) : null;
+  const { server, services } = await buildApp({
+    config: await withTokenSecret(config, db),
+    db,
+    replica,
+    routes: config.role === 'worker' ? 'service' : 'all',
+  });
   applyHttpLimits(server.server, config.limits, server.log);
-  await services.search.indexMissing(); // listings made before search existed, once
-  const sweeper = startOrderSweeper(() => services.orders.cancelExpiredOrders(), 1000, server.log);
-  await sweeper.runOnce(); // orders that timed out while the server was down
+  if (!migrates) {
+    await waitForSchema(db, SCHEMA_WAIT_MS, (pending) =>
+      server.log.info({ pending }, 'waiting for the database schema: run `bookstore migrate` (the release step)'),
+    );
+  }
+
+  let sweeper: OrderSweeper | null = null;
+  if (runsJobs) {
+    await services.search.indexMissing(); // listings made before search existed, once
+    sweeper = startOrderSweeper(() => services.orders.cancelExpiredOrders(), 1000, server.log);
+    await sweeper.runOnce(); // orders that timed out while the server was down
+  }
 
   let closing = false;
   // Requests arriving while shutting down (on connections already open) get Fastify's 503;
@@ -58,14 +92,22 @@ export async function serve(): Promise<void> {
   server.server.prependListener('request', (_req, res) => {
     if (closing) res.setHeader('retry-after', '1');
   });
-  const shutdown = async (signal: string) => {
-    if (closing) return;
+  let draining = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (draining) return;
+    draining = true;
+    // SIGTERM (an orchestrator, a load balancer's host): first say "not ready" while still
+    // serving, so traffic moves away before the listener closes. SIGINT (Ctrl-C): stop now.
+    const drainMs = signal === 'SIGTERM' ? config.drainS * 1000 : 0;
+    services.health.startDraining();
+    server.log.info({ signal, drainS: drainMs / 1000 }, drainMs > 0 ? 'draining: /readyz says 503 while requests are still served' : 'shutting down');
+    if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
     closing = true;
-    server.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     force.unref();
     await server.close(); // stops accepting, waits for in-flight requests
-    await sweeper.stop();
+    await sweeper?.stop();
+    await replica?.close();
     await db.close();
     process.exit(0);
   };
@@ -73,7 +115,10 @@ export async function serve(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
   await server.listen({ port: config.port, host: config.host });
-  server.log.info(`database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`);
+  server.log.info(
+    { role: config.role, ...(supervised ? { worker: process.env[WORKER_INDEX_VARIABLE] } : {}) },
+    `database: ${db.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}${replica ? ', reads from a replica (DATABASE_REPLICA_URL)' : ''}`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

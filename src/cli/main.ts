@@ -5,10 +5,9 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
-import { openPglite } from '../db/pglite.js';
-import { connectPostgres } from '../db/postgres.js';
 import { PACKAGE_VERSION, projectPath } from '../paths.js';
 import { servicesFor, type Services } from '../services/index.js';
+import { withTokenSecret } from '../services/server-secret.js';
 import { createDemo, formatDemo } from './demo.js';
 import { CatalogueReader } from './catalogue-reader.js';
 import { importCatalogue } from './import.js';
@@ -41,19 +40,26 @@ BOOKSTORE_ORDER_TIMEOUT_S, BOOKSTORE_TOKEN_TTL_S, BOOKSTORE_SECRET, BOOKSTORE_SC
 With the embedded database, one process at a time may use a data folder: stop the server
 before running migrate, import or demo on its folder (or use PostgreSQL).
 `,
-  serve: `Usage: bookstore serve [--port N] [--host ADDR] [--data-dir DIR | --database-url URL]
+  serve: `Usage: bookstore serve [--port N] [--host ADDR] [--workers N] [--role all|api|worker] [--data-dir DIR | --database-url URL]
 
 Starts the HTTP server: API, interactive docs at /docs, metrics at /metrics. Stops gracefully on
-SIGTERM or SIGINT (finishes requests in flight, then closes the database).
+SIGTERM or SIGINT (finishes requests in flight, then closes the database); on SIGTERM it first
+drains for BOOKSTORE_DRAIN_S seconds (/readyz says 503 while requests are still served).
 
 Options:
   --port N              port to listen on; env PORT, default 5000
   --host ADDR           address to bind; env HOST, default 127.0.0.1
+  --workers N           N server processes on the one port, restarted if one dies (PostgreSQL
+                        only); env BOOKSTORE_WORKERS, default 1
+  --role ROLE           all: API and background jobs (default); api: the API only, leaves
+                        migrating to \`bookstore migrate\`; worker: the background jobs, serving only
+                        /healthz, /readyz and /metrics; env BOOKSTORE_ROLE
 ${DATABASE_OPTIONS}
 `,
   migrate: `Usage: bookstore migrate [--data-dir DIR | --database-url URL]
 
-Creates or upgrades the database schema (the server also does this when it starts).
+Creates or upgrades the database schema. A single server process (role all) does this itself
+when it starts; with several processes it is the release step, run once before they start.
 
 ${DATABASE_OPTIONS}
 `,
@@ -150,7 +156,7 @@ function describeDatabase(config: Config): string {
 
 /** The services on the configured database, for one command; the database is closed afterwards. */
 async function withServices<T>(config: Config, use: (services: Services) => Promise<T>): Promise<T> {
-  return withDatabase(config, (db) => use(servicesFor(config, db)));
+  return withDatabase(config, async (db) => use(servicesFor(await withTokenSecret(config, db), db)));
 }
 
 async function withDatabase<T>(config: Config, use: (db: Database) => Promise<T>): Promise<T> {
@@ -168,13 +174,21 @@ async function withDatabase<T>(config: Config, use: (db: Database) => Promise<T>
 }
 
 async function serveCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse('serve', args, { ...DATABASE_ARGS, port: { type: 'string' }, host: { type: 'string' } });
+  const { values, positionals } = parse('serve', args, {
+    ...DATABASE_ARGS,
+    port: { type: 'string' },
+    host: { type: 'string' },
+    workers: { type: 'string' },
+    role: { type: 'string' },
+  });
   if (values.help) return help(io, 'serve');
   if (positionals.length > 0) throw new UsageError(`serve: unexpected argument "${positionals[0]}"`);
   // serve() reads its configuration from process.env, like `npm start`.
   const env = envWith(io, values);
   if (values.port !== undefined) env.PORT = String(positiveInt('serve', 'port', values.port, 5000));
   if (values.host !== undefined) env.HOST = values.host;
+  if (values.workers !== undefined) env.BOOKSTORE_WORKERS = String(positiveInt('serve', 'workers', values.workers, 1, 1));
+  if (values.role !== undefined) env.BOOKSTORE_ROLE = values.role;
   configFrom(env); // one clear line for a bad setting, before anything starts
   Object.assign(process.env, env);
   const { serve } = await import('../main.js');
@@ -189,7 +203,7 @@ async function migrateCommand(args: readonly string[], io: CliIo): Promise<numbe
   const config = configFrom(envWith(io, values));
   let db: Database;
   try {
-    db = config.databaseUrl ? connectPostgres(config.databaseUrl, 1) : await openPglite(config.dataDir);
+    db = await openDatabase({ ...config, poolSize: 1 }, { migrate: false });
   } catch (err) {
     throw new CliError(`cannot open the database (${describeDatabase(config)}): ${errorMessage(err)}`);
   }

@@ -4,11 +4,17 @@ import { migrate } from './migrate.js';
 import { openPglite } from './pglite.js';
 import { connectPostgres } from './postgres.js';
 
-/** PostgreSQL when DATABASE_URL is set, embedded PGlite otherwise; migrated and ready. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize' | 'limits'>): Promise<Database> {
+type DatabaseConfig = Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize' | 'limits' | 'pooler'>;
+
+/**
+ * PostgreSQL when DATABASE_URL is set, embedded PGlite otherwise; migrated (unless told not to:
+ * processes that leave that to the release step, `bookstore migrate`).
+ */
+export async function openDatabase(config: DatabaseConfig, { migrate: migrates = true } = {}): Promise<Database> {
   const db = config.databaseUrl
-    ? connectPostgres(config.databaseUrl, config.poolSize, config.limits.db)
+    ? connectPostgres(config.databaseUrl, config.poolSize, { ...config.limits.db, pooler: config.pooler })
     : await openPglite(config.dataDir, config.limits.db);
+  if (!migrates) return db;
   try {
     await migrate(db);
   } catch (err) {
@@ -16,4 +22,9 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     throw err;
   }
   return db;
+}
+
+/** A streaming replica (DATABASE_REPLICA_URL), reached like the primary. */
+export function connectReplica(url: string, config: Pick<Config, 'poolSize' | 'limits' | 'pooler'>): Database {
+  return connectPostgres(url, config.poolSize, { ...config.limits.db, pooler: config.pooler });
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { buildApp, type App } from '../app.js';
-import { DEFAULT_LIMITS, type Config } from '../config.js';
+import { configWith } from '../config.js';
 import type { Database } from '../db/database.js';
 import { projectPath } from '../paths.js';
 
@@ -22,19 +22,7 @@ function noDatabase(): Database {
  * `use`; nothing listens. The document does not depend on configuration.
  */
 export async function withOfflineApp<T>(use: (app: App) => Promise<T>, db: Database = noDatabase()): Promise<T> {
-  const config: Config = {
-    port: 0,
-    host: '127.0.0.1',
-    databaseUrl: undefined,
-    dataDir: '',
-    orderTimeoutS: 900,
-    tokenTtlS: 3600,
-    secret: randomBytes(32),
-    scryptLogN: 10,
-    poolSize: 1,
-    limits: DEFAULT_LIMITS,
-    logLevel: 'silent',
-  };
+  const config = configWith({ secret: randomBytes(32), scryptLogN: 10, poolSize: 1 });
   const app = await buildApp({ config, db, logger: false });
   try {
     await app.server.ready();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.js';
+import type { ResolvedConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { OrderEvents } from '../domain/events.js';
 import { PasswordVerifier } from '../security/passwords.js';
@@ -47,7 +47,7 @@ const NO_EVENTS: OrderEvents = { created() {}, paid() {}, shipped() {}, received
  * The services as the server and the command line run them: on `db` (and its replica, if any), with
  * the configuration's secret and settings.
  */
-export function servicesFor(config: Config, db: Database, events: OrderEvents = NO_EVENTS, replica: Database | null = null): Services {
+export function servicesFor(config: ResolvedConfig, db: Database, events: OrderEvents = NO_EVENTS, replica: Database | null = null): Services {
   return createServices({
     db,
     ids: { newId: randomUUID },

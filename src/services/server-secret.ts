@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Config, ResolvedConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import { storeOrReadSecret } from '../repositories/secrets-repository.js';
 
@@ -9,4 +10,9 @@ import { storeOrReadSecret } from '../repositories/secrets-repository.js';
  */
 export function sharedTokenSecret(db: Database): Promise<Buffer> {
   return storeOrReadSecret(db, 'token-signing', randomBytes(32));
+}
+
+/** The configuration with its token secret: the given one, or the database's. */
+export async function withTokenSecret(config: Config, db: Database): Promise<ResolvedConfig> {
+  return { ...config, secret: config.secret ?? (await sharedTokenSecret(db)) };
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './process.js';
@@ -30,7 +30,7 @@ export interface ScratchCluster {
  * and started at will without touching the shared one. PostgreSQL refuses to run as root, so
  * under root it runs as the `postgres` user.
  */
-export async function startScratchCluster(bin: string): Promise<ScratchCluster> {
+export async function startScratchCluster(bin: string, { standbyOf }: { standbyOf?: { port: number; applyDelayMs: number } } = {}): Promise<ScratchCluster & { port: number }> {
   const root = mkdtempSync(path.join(tmpdir(), 'bookstore-pgcluster-'));
   const data = path.join(root, 'data');
   const port = await freePort();
@@ -49,12 +49,21 @@ export async function startScratchCluster(bin: string): Promise<ScratchCluster> 
       child.once('error', reject);
       child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${tool} ${args.join(' ')} exited ${code}:\n${output}`))));
     });
-  await run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
-  const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
+  if (standbyOf === undefined) {
+    await run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  } else {
+    // A streaming standby of that cluster (initdb's trust rules admit replication from 127.0.0.1),
+    // replaying its WAL no sooner than applyDelayMs after each commit.
+    await run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(standbyOf.port), '-U', 'postgres', '-D', data, '-R', '-X', 'stream']);
+    appendFileSync(path.join(data, 'postgresql.auto.conf'), `recovery_min_apply_delay = '${standbyOf.applyDelayMs}ms'\n`);
+  }
+  // wal_level replica (the default) and a few WAL senders: any scratch cluster can have standbys.
+  const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50 -c max_wal_senders=4 -c hot_standby=on`;
   const start = () => run('pg_ctl', ['start', '-w', '-t', '30', '-D', data, '-l', path.join(root, 'log'), '-o', options]);
   await start();
   let running = true;
   return {
+    port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async stop(mode = 'immediate') {
       await run('pg_ctl', ['stop', '-w', '-t', '30', '-m', mode, '-D', data]);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, type TestContext } from 'node:test';
 import pg from 'pg';
 import { buildApp } from '../../src/app.js';
-import { DEFAULT_LIMITS, type Config } from '../../src/config.js';
+import { configWith, type Config } from '../../src/config.js';
 import type { Database, DatabaseTimeouts } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { openPglite } from '../../src/db/pglite.js';
@@ -50,19 +50,14 @@ export const DB_KIND = process.env.DATABASE_URL ? 'postgres' : 'pglite';
  */
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
   const { db, drop } = options.sharing ? { db: options.sharing.db, drop: async () => {} } : await freshDatabase(options.database);
-  const config: Config = {
-    port: 0,
-    host: '127.0.0.1',
+  const config = configWith({
     databaseUrl: process.env.DATABASE_URL,
-    dataDir: '',
     orderTimeoutS: options.orderTimeoutS ?? 900,
     tokenTtlS: options.tokenTtlS ?? 3600,
     secret: options.secret ?? randomBytes(32),
     scryptLogN: 10, // fast hashing keeps the suite quick; production default is 15
     poolSize: 10,
-    limits: DEFAULT_LIMITS,
-    logLevel: 'silent',
-  };
+  });
   const { server, services } = await buildApp({ config, db, logger: false });
   if (!options.sharing) await services.search.indexMissing(); // as the server does at start
   await server.listen({ port: 0, host: '127.0.0.1' });

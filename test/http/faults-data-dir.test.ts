@@ -188,12 +188,12 @@ describe('secret file', () => {
   test('generated once: at least 32 random bytes, mode 0600, in a private folder, no temp file left', () => {
     const dataDir = path.join(root, 'new');
     const config = configIn(dataDir);
-    assert.ok(config.secret.length >= 32);
+    assert.ok(config.secret!.length >= 32);
     const file = path.join(dataDir, 'secret');
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(statSync(dataDir).mode & 0o777, 0o700);
     assert.deepEqual(readdirSync(dataDir), ['secret']);
-    assert.deepEqual(configIn(dataDir).secret, config.secret, 'the same secret after a restart');
+    assert.deepEqual(configIn(dataDir).secret, config.secret!, 'the same secret after a restart');
   });
 
   test('servers starting at once on one new folder all end up with the one secret in the file', async () => {
@@ -248,14 +248,14 @@ describe('secret file', () => {
     mkdirSync(dataDir);
     writeFileSync(path.join(dataDir, 'secret'), 'cd'.repeat(32));
     chmodSync(path.join(dataDir, 'secret'), 0o644);
-    assert.equal(configIn(dataDir).secret.length, 32);
+    assert.equal(configIn(dataDir).secret!.length, 32);
     assert.equal(statSync(path.join(dataDir, 'secret')).mode & 0o777, 0o600);
   });
 
   test('BOOKSTORE_SECRET needs at least 32 characters', () => {
     const dataDir = path.join(root, 'env');
     assert.throws(() => configIn(dataDir, { BOOKSTORE_SECRET: 'x'.repeat(31) }), /BOOKSTORE_SECRET must be at least 32 characters long \(got 31\)/);
-    assert.equal(configIn(dataDir, { BOOKSTORE_SECRET: 'x'.repeat(32) }).secret.length, 32);
+    assert.equal(configIn(dataDir, { BOOKSTORE_SECRET: 'x'.repeat(32) }).secret!.length, 32);
   });
 
   test('the server refuses to start on a malformed secret file, saying which file', { timeout: 60_000 }, async () => {

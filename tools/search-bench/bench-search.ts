@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { buildApp } from '../../src/app.js';
-import { DEFAULT_LIMITS, type Config } from '../../src/config.js';
+import { configWith } from '../../src/config.js';
 import { migrate } from '../../src/db/migrate.js';
 import { connectPostgres } from '../../src/db/postgres.js';
 import { COMMON_PAIR_KEYWORDS, COMMON_ZH_KEYWORDS, MULTI_WORD_KEYWORDS, SeededRandom, catalogueBook } from './catalogue.js';
@@ -419,10 +419,7 @@ async function main(): Promise<void> {
   let kinds = await chooseQueries(c);
   if (args.explain) for (const qs of Object.values(kinds)) await explain(c, qs[0]!);
 
-  const config: Config = {
-    port: 0, host: '127.0.0.1', databaseUrl: DB_URL, dataDir: '', orderTimeoutS: 900, tokenTtlS: 3600,
-    secret: randomBytes(32), scryptLogN: 10, poolSize: 4, limits: DEFAULT_LIMITS, logLevel: 'silent',
-  };
+  const config = configWith({ databaseUrl: DB_URL, secret: randomBytes(32), scryptLogN: 10, poolSize: 4 });
   const db = connectPostgres(DB_URL, 4);
   const { server } = await buildApp({ config, db, logger: false });
   await server.listen({ port: 0, host: '127.0.0.1' });
