@@ -65,6 +65,11 @@ export async function serve(): Promise<void> {
   const runsJobs = config.role !== 'api' && (process.env[WORKER_INDEX_VARIABLE] ?? '0') === '0';
 
   const db = await openDatabase(config, { migrate: migrates });
+  if (!migrates) {
+    await waitForSchema(db, SCHEMA_WAIT_MS, (pending) =>
+      console.log(`bookstore: waiting for the database schema (missing ${pending.join(', ')}): run \`bookstore migrate\`, the release step`),
+    );
+  }
   const replica = config.replicaUrl ? connectReplica(config.replicaUrl, config) : null;
   const { server, services } = await buildApp({
     config: await withTokenSecret(config, db),
@@ -73,11 +78,6 @@ export async function serve(): Promise<void> {
     routes: config.role === 'worker' ? 'service' : 'all',
   });
   applyHttpLimits(server.server, config.limits, server.log);
-  if (!migrates) {
-    await waitForSchema(db, SCHEMA_WAIT_MS, (pending) =>
-      server.log.info({ pending }, 'waiting for the database schema: run `bookstore migrate` (the release step)'),
-    );
-  }
 
   let sweeper: OrderSweeper | null = null;
   if (runsJobs) {
