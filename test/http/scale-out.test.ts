@@ -62,9 +62,10 @@ describe(`scale-out: processes sharing one PostgreSQL (${DB_KIND})`, { skip: nee
 
   test('an api process leaves migrating to the release step: it waits for `bookstore migrate`, then serves', { timeout: 120_000 }, async () => {
     const api = keep(launchServer(dataDir(), { ...database.env, BOOKSTORE_ROLE: 'api' }, await freePort()));
-    await sleep(3000);
-    assert.equal(await answers(api.url), false, 'not serving on an unmigrated database');
+    for (let i = 0; i < 100 && !/waiting for the database schema/.test(api.output()); i++) await sleep(200);
     assert.match(api.output(), /waiting for the database schema/);
+    await sleep(1000);
+    assert.equal(await answers(api.url), false, 'not serving on an unmigrated database');
     await migrate(database.url!);
     for (let i = 0; i < 100 && !(await answers(api.url)); i++) await sleep(200);
     assert.equal((await fetch(`${api.url}/readyz`)).status, 200);
