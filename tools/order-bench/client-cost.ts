@@ -7,14 +7,15 @@ import { LeanClient } from './lean-client.js';
 
 /**
  * The instrument alone: CPU per order (new_order + payment, bodies as the workload sends them)
- * of each HTTP client against a stub that answers at once from another process, so that neither
- * a real server's pace nor its CPU enters the figure. Prints one line per client and round.
- *   node build/tools/order-bench/client-cost.js [orders per round, default 20000] [rounds, default 3]
+ * of each HTTP client against a stub in another process, so that the server's CPU does not enter
+ * the figure. The stub answers at once, or after a delay: a real server's latency makes replies
+ * arrive one by one, each with its own wake-up, which costs more per order than a busy loop.
+ *   node build/tools/order-bench/client-cost.js [orders per round, 20000] [rounds, 3] [reply delay ms, 0]
  */
 const NEW_ORDER_REPLY = '{"message":"ok","order_id":"bench-1234abcd-00000000-0000-0000-0000-000000000000"}';
 const PAYMENT_REPLY = '{"message":"ok"}';
 
-function stub(): void {
+function stub(delayMs: number): void {
   // Answers every request head+body with a canned reply; enough HTTP for both clients.
   const server = createServer((socket) => {
     let pending: Buffer = Buffer.alloc(0);
@@ -28,8 +29,10 @@ function stub(): void {
         if (pending.length < headEnd + 4 + length) return;
         pending = pending.subarray(headEnd + 4 + length);
         const body = head.includes('/new_order') ? NEW_ORDER_REPLY : PAYMENT_REPLY;
-        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
-          `date: ${new Date().toUTCString()}\r\nconnection: keep-alive\r\nkeep-alive: timeout=5\r\n\r\n${body}`);
+        const reply = `HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${body.length}\r\n` +
+          `date: ${new Date().toUTCString()}\r\nconnection: keep-alive\r\nkeep-alive: timeout=5\r\n\r\n${body}`;
+        if (delayMs > 0) setTimeout(() => socket.write(reply), delayMs);
+        else socket.write(reply);
       }
     });
   });
@@ -39,7 +42,7 @@ function stub(): void {
   });
 }
 
-async function measure(client: OrderTransport, orders: number, concurrency: number): Promise<{ cpuMs: number; wallMs: number }> {
+async function measure(client: OrderTransport, orders: number, concurrency: number): Promise<{ cpuMs: number; sysMs: number; wallMs: number }> {
   const headers = { ...JSON_HEADERS, token: 'x'.repeat(180) }; // a login token's length
   const newOrder = client.path('/buyer/new_order');
   const payment = client.path('/buyer/payment');
@@ -56,24 +59,25 @@ async function measure(client: OrderTransport, orders: number, concurrency: numb
     }
   }));
   const cpu = process.cpuUsage(cpu0);
-  return { cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - t0 };
+  return { cpuMs: (cpu.user + cpu.system) / 1000, sysMs: cpu.system / 1000, wallMs: performance.now() - t0 };
 }
 
 async function main(): Promise<void> {
   const orders = Number(process.argv[2] ?? 20000);
   const rounds = Number(process.argv[3] ?? 3);
-  const child = fork(fileURLToPath(import.meta.url), ['--stub'], { stdio: 'inherit' });
+  const delayMs = Number(process.argv[4] ?? 0);
+  const child = fork(fileURLToPath(import.meta.url), ['--stub', String(delayMs)], { stdio: 'inherit' });
   const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve(Number(m))));
   const url = `http://127.0.0.1:${port}`;
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const kind of ['undici', 'lean'] as const) {
         const client: OrderTransport = kind === 'lean' ? new LeanClient(url, 8, 30_000) : new HttpClient(url, 8, 30_000);
-        await measure(client, 2000, 8); // warm-up: V8 optimises the client first
-        const { cpuMs, wallMs } = await measure(client, orders, 8);
+        await measure(client, Math.min(2000, orders), 8); // warm-up: V8 optimises the client first
+        const { cpuMs, sysMs, wallMs } = await measure(client, orders, 8);
         await client.close();
-        console.log(`${kind.padEnd(6)} round ${round}: ${(cpuMs / orders).toFixed(3)} ms CPU per order ` +
-          `(${orders} orders in ${(wallMs / 1000).toFixed(1)} s)`);
+        console.log(`${kind.padEnd(6)} round ${round}: ${(cpuMs / orders).toFixed(3)} ms CPU per order, of which kernel ${(sysMs / orders).toFixed(3)} ` +
+          `(${orders} orders in ${(wallMs / 1000).toFixed(1)} s, replies after ${delayMs} ms)`);
       }
     }
   } finally {
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--stub') stub();
+if (process.argv[2] === '--stub') stub(Number(process.argv[3] ?? 0));
 else {
   main().catch((err: unknown) => {
     console.error(err);
