@@ -116,6 +116,7 @@ export class LeanClient implements OrderTransport {
   private readonly heads = new WeakMap<Headers, Map<string, Buffer>>();
   private readonly fields = new Map<string, Buffer>();
   private readonly timer: NodeJS.Timeout;
+  private closing = false;
 
   constructor(url: string, private readonly connections: number, private readonly timeoutMs: number) {
     const parsed = new URL(url);
@@ -148,6 +149,7 @@ export class LeanClient implements OrderTransport {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.closing = true;
     for (const c of [...this.all]) c.fail('LEAN_CLIENT_CLOSED');
   }
 
@@ -212,7 +214,7 @@ export class LeanClient implements OrderTransport {
     if (!this.all.delete(conn)) return;
     const i = this.idle.indexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
-    const next = this.waiting.shift();
+    const next = this.closing ? undefined : this.waiting.shift();
     if (next) next(this.open());
   }
 
