@@ -18,16 +18,20 @@ function runTool(script: string, args: string[]): Promise<{ code: number; stdout
 describe(`benchmarks, run briefly (${DB_KIND})`, () => {
   const { server } = useServer();
 
-  test('the order benchmark sets up its world, places and pays orders, and its checks pass', async () => {
-    const { code, stdout, stderr } = await runTool('order-bench/run-bench.js', [
-      '--url', server.url, '--concurrency', '2', '--duration', '2', '--warmup', '0', '--sellers', '1',
-      '--stores-per-seller', '1', '--books-per-store', '5', '--buyers', '2', '--json', '--quiet',
-    ]);
-    assert.equal(code, 0, stderr);
-    const result = JSON.parse(stdout);
-    assert.equal(result.verdict, 'PASS');
-    assert.ok(result.throughput.ordersPerSecond > 0, JSON.stringify(result.throughput));
-  });
+  for (const client of ['undici', 'lean']) {
+    test(`the order benchmark (${client} client) sets up its world, places and pays orders, and its checks pass`, async () => {
+      const { code, stdout, stderr } = await runTool('order-bench/run-bench.js', [
+        '--url', server.url, '--client', client, '--concurrency', '2', '--duration', '2', '--warmup', '0', '--sellers', '1',
+        '--stores-per-seller', '1', '--books-per-store', '5', '--buyers', '2', '--json', '--quiet',
+      ]);
+      assert.equal(code, 0, stderr);
+      const result = JSON.parse(stdout);
+      assert.equal(result.verdict, 'PASS');
+      assert.equal(result.client, client);
+      assert.ok(result.throughput.ordersPerSecond > 0, JSON.stringify(result.throughput));
+      assert.ok(result.generator.cpuMsPerOrder > 0, JSON.stringify(result.generator));
+    });
+  }
 
   test('the search benchmark builds a small catalogue and times every query kind', async (t) => {
     const url = process.env.DATABASE_URL;

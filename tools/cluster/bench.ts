@@ -13,6 +13,8 @@ export interface BenchRun {
   /** Extra options for run-bench (setup size...). */
   extra?: string[];
   url?: string;
+  /** The benchmark's --client for the order load (default: lean). */
+  client?: 'lean' | 'undici';
 }
 
 export interface ComponentCpu {
@@ -124,6 +126,7 @@ export async function runBench(cluster: Cluster, run: BenchRun): Promise<BenchOu
     '--duration', String(run.durationS),
     '--warmup', String(run.warmupS),
     '--json',
+    '--client', run.client ?? 'lean',
     ...(run.extra ?? []),
   ];
   const proc = launch({

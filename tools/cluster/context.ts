@@ -30,6 +30,8 @@ export interface Options {
   logDir: string | null;
   /** BOOKSTORE_DB_POOL_SIZE of each server process. */
   serverPool: number;
+  /** HTTP client of the benchmark's order load: lean (raw sockets, the default here) or undici. */
+  benchClient: 'lean' | 'undici';
   /** The whole run's limit (the watchdog ends it, cleanup included, after this many seconds). */
   timeoutS: number;
 }
@@ -82,5 +84,8 @@ export function readOptions(): Options {
     logDir: process.env.CLUSTER_LOG_DIR?.trim() || null,
     serverPool: envInt('CLUSTER_SERVER_POOL', 4, 1, 100),
     timeoutS: envInt('CLUSTER_TIMEOUT_S', 560, 60, 3600),
+    // The load generator shares the 2 cores with what it measures: the lean client leaves more of
+    // them to the cluster (undici kept selectable, to measure the instrument itself).
+    benchClient: envChoice('CLUSTER_BENCH_CLIENT', ['lean', 'undici'] as const, 'lean'),
   };
 }

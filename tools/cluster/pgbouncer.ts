@@ -66,9 +66,9 @@ max_client_conn = 1000
 max_db_connections = 0
 server_lifetime = 3600
 server_idle_timeout = 600
-; node-postgres sends only user, database, application_name and client_encoding; others a
+; the server also sends its statement, lock and idle-in-transaction timeouts; these and others a
 ; client might send must not make PgBouncer refuse the connection
-ignore_startup_parameters = extra_float_digits,options,statement_timeout,idle_in_transaction_session_timeout
+ignore_startup_parameters = extra_float_digits,options,statement_timeout,lock_timeout,idle_in_transaction_session_timeout
 logfile = ${o.logFile}
 log_connections = 0
 log_disconnections = 0

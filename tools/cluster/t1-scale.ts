@@ -34,7 +34,7 @@ export async function t1Scale(ctx: Context): Promise<TestResult> {
   await cluster.lb.useServers(cluster.apis.map((a) => a.name));
   log(`T1: warming up all ${cluster.apis.length} api processes (${WARMUP_RUN_S} s, not measured)`);
   const warm = await runBench(cluster, {
-    label: 't1-warmup', concurrency: options.t1ClientsPerApi * cluster.apis.length, durationS: WARMUP_RUN_S, warmupS: 0,
+    label: 't1-warmup', client: options.benchClient, concurrency: options.t1ClientsPerApi * cluster.apis.length, durationS: WARMUP_RUN_S, warmupS: 0,
     extra: [...BENCH_WORLD, '--skip-verify', '--quiet'],
   });
   if (warm.exitCode !== 0) details.push(`warm-up run exited ${warm.exitCode}`, ...benchFailure(warm));
@@ -46,7 +46,7 @@ export async function t1Scale(ctx: Context): Promise<TestResult> {
       const checksDown = await downTransitions(cluster);
       log(`T1: K=${k} (${active.join(', ')}), ${concurrency} clients, ${options.t1DurationS} s, round ${round}`);
       const outcome = await runBench(cluster, {
-        label: `t1-k${k}-r${round}`, concurrency, durationS: options.t1DurationS, warmupS: options.t1WarmupS, extra: BENCH_WORLD,
+        label: `t1-k${k}-r${round}`, client: options.benchClient, concurrency, durationS: options.t1DurationS, warmupS: options.t1WarmupS, extra: BENCH_WORLD,
       });
       const ordersPerS = outcome.result?.throughput.ordersPerSecond ?? 0;
       // A health check that timed out under load would have taken a server out of the run.
@@ -76,7 +76,7 @@ export async function t1Scale(ctx: Context): Promise<TestResult> {
   // Other users of the machine take CPU from the cluster and make the ratios meaningless; say so.
   const outside = Math.max(0, ...runs.map((r) => r.outcome.cpu?.otherCores ?? 0));
   const disturbed = outside > 0.15 ? `; DISTURBED: up to ${outside.toFixed(2)} cores used outside the cluster` : '';
-  details.unshift(`api cap ${API_CPU_CAP} core each; ${options.t1ClientsPerApi} clients per api process; ` +
+  details.unshift(`api cap ${API_CPU_CAP} core each; ${options.t1ClientsPerApi} clients per api process; ${options.benchClient} bench client; ` +
     `best of ${options.t1Rounds} round(s) per K: ${[1, 2, 3].map((k) => `K=${k} ${best(k)?.ordersPerS.toFixed(0) ?? '?'}`).join(', ')} orders/s`);
   if (!ratiosOk) details.push(...whyNotScaling(runs));
   return {

@@ -60,7 +60,7 @@ export async function t2Pooling(ctx: Context): Promise<TestResult> {
     }
   })();
   log(`T2: ${CLIENTS} clients through HAProxy → ${cluster.apis.length} api processes → PgBouncer (transaction pool of ${pool})`);
-  const outcome = await runBench(cluster, { label: 't2', concurrency: CLIENTS, durationS: DURATION_S, warmupS: 2, extra: BENCH_WORLD });
+  const outcome = await runBench(cluster, { label: 't2', client: ctx.options.benchClient, concurrency: CLIENTS, durationS: DURATION_S, warmupS: 2, extra: BENCH_WORLD });
   sampling = false;
   await sampler;
 

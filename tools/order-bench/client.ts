@@ -16,11 +16,20 @@ export interface JsonReply {
   body: Record<string, unknown>;
 }
 
+/** What the order workload's hot path needs from an HTTP client (HttpClient or LeanClient). */
+export interface OrderTransport {
+  readonly transportErrors: Map<string, number>;
+  path(apiPath: string): string;
+  postStatus(path: string, body: string, headers: Headers): Promise<number>;
+  postForField(path: string, body: string, headers: Headers, field: string): Promise<[number, string]>;
+  close(): Promise<void>;
+}
+
 /**
  * Thin keep-alive HTTP client for one server. Transport failures never throw: they come back
  * as status NO_RESPONSE and are tallied by error code, so one bad socket cannot end a run.
  */
-export class HttpClient {
+export class HttpClient implements OrderTransport {
   private readonly pool: Pool;
   private readonly basePath: string;
   readonly transportErrors = new Map<string, number>();

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { JSON_HEADERS, NO_RESPONSE, type HttpClient } from './client.js';
+import { JSON_HEADERS, NO_RESPONSE, type OrderTransport } from './client.js';
 import type { Ledger } from './ledger.js';
 import type { Mode } from './options.js';
 import { Rng } from './rng.js';
@@ -59,7 +59,7 @@ class Transactions {
   private readonly addFundsPath: string;
 
   constructor(
-    private readonly http: HttpClient,
+    private readonly http: OrderTransport,
     private readonly world: World,
     private readonly ledger: Ledger,
     private readonly recorder: Recorder,
@@ -203,7 +203,7 @@ class OpenLoop {
 
 /** Runs warm-up then the measured phase; returns after in-flight transactions have drained. */
 export async function runLoad(
-  http: HttpClient,
+  http: OrderTransport,
   world: World,
   ledger: Ledger,
   recorder: Recorder,

@@ -8,6 +8,10 @@ export const LOOP_DELAY_WARN_MS = 20;
 export interface GeneratorLoad {
   /** User + system CPU of this process as a percentage of one core. */
   cpuPercent: number;
+  /** User + system CPU milliseconds over the measured phase: the instrument's own cost. */
+  cpuMs: number;
+  /** cpuMs per successful order (filled in by the report, which knows the count). */
+  cpuMsPerOrder: number | null;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
   /** Why the generator itself may have limited the result, if it may have. */
@@ -40,6 +44,8 @@ export class SelfMonitor {
     if (loopDelayP99Ms > LOOP_DELAY_WARN_MS) warnings.push(`event-loop delay p99 ${loopDelayP99Ms.toFixed(1)} ms`);
     this.result = {
       cpuPercent: round1(cpuPercent),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      cpuMsPerOrder: null,
       loopDelayP99Ms: round1(loopDelayP99Ms),
       loopDelayMaxMs: round1(excessMs(this.loop.max)),
       warning: warnings.length > 0 ? `${warnings.join(', ')}: the generator may be the bottleneck` : null,

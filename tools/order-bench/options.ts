@@ -4,8 +4,12 @@ import { parseArgs } from 'node:util';
 /** Closed loop: each client sends its next transaction when the last one ends; open loop: at a fixed rate. */
 export type Mode = 'closed' | 'open';
 
+/** undici: the general-purpose client; lean: raw sockets, for when the generator shares the CPU it measures. */
+export type ClientKind = 'undici' | 'lean';
+
 export interface BenchOptions {
   url: string;
+  client: ClientKind;
   mode: Mode;
   concurrency: number;
   rate: number;
@@ -37,6 +41,9 @@ server's orders, stock and balances add up. Exit code 0 = PASS, 1 = FAIL, 2 = co
 Target
   --url URL                 server base URL (default http://127.0.0.1:5000)
   --timeout S               per-request timeout in seconds (default 30)
+  --client undici|lean      HTTP client of the order load: undici (default), or lean: raw
+                            keep-alive sockets, several times less CPU per order (setup and
+                            checks always use undici)
 Load
   --mode closed|open        closed: each client sends its next order when the last is done;
                             open: orders start at --rate regardless (default closed)
@@ -65,6 +72,7 @@ export class UsageError extends Error {}
 
 const OPTION_SPEC = {
   url: { type: 'string', default: 'http://127.0.0.1:5000' },
+  client: { type: 'string', default: 'undici' },
   mode: { type: 'string', default: 'closed' },
   concurrency: { type: 'string', default: '16' },
   rate: { type: 'string' },
@@ -108,6 +116,11 @@ function parseMode(raw: string): Mode {
   return raw;
 }
 
+function parseClient(raw: string): ClientKind {
+  if (raw !== 'undici' && raw !== 'lean') throw new UsageError(`--client must be undici or lean, got ${raw}`);
+  return raw;
+}
+
 function parseUrl(raw: string): string {
   try {
     const url = new URL(raw);
@@ -132,6 +145,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const concurrency = integer('concurrency', values.concurrency, 1, 10_000);
   const options: BenchOptions = {
     url: parseUrl(values.url),
+    client: parseClient(values.client),
     mode,
     concurrency,
     rate: values.rate === undefined ? 0 : positive('rate', values.rate, false),
@@ -153,6 +167,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     quiet: values.quiet,
     help: values.help,
   };
+  if (options.client === 'lean' && !options.url.startsWith('http:')) throw new UsageError('--client lean speaks plain http only');
   if (options.mode === 'open' && options.rate === 0 && !options.help) throw new UsageError('--mode open needs --rate');
   if (options.buyers < options.concurrency) {
     throw new UsageError(`--buyers (${options.buyers}) must be at least --concurrency (${options.concurrency}): each client needs its own buyer`);

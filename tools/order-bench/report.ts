@@ -23,6 +23,8 @@ export interface ErrorCount {
 
 export interface RunFacts {
   server: string;
+  /** HTTP client of the order load (undici or lean). */
+  client: string;
   runId: string;
   seed: number;
   mode: string;
@@ -105,7 +107,10 @@ export function buildResult(
     },
     errors: measuredErrors(recorder),
     transportErrors: Object.fromEntries(transportErrors),
-    generator,
+    generator: generator && {
+      ...generator,
+      cpuMsPerOrder: recorder.transactionsOk > 0 ? Math.round((generator.cpuMs / recorder.transactionsOk) * 1000) / 1000 : null,
+    },
     serverMemory: memory ?? 'n/a',
     verification,
   };
@@ -145,7 +150,7 @@ function environmentRows(r: BenchResult): string[] {
   const rows = [
     g === null
       ? 'generator: not measured'
-      : `generator: CPU ${g.cpuPercent}% of one core, event-loop delay p99 ${g.loopDelayP99Ms} ms (max ${g.loopDelayMaxMs} ms)`,
+      : `generator (${r.client} client): CPU ${g.cpuPercent}% of one core, ${g.cpuMsPerOrder ?? '?'} ms per order, event-loop delay p99 ${g.loopDelayP99Ms} ms (max ${g.loopDelayMaxMs} ms)`,
   ];
   if (g?.warning) rows.push(`WARNING: ${g.warning}`);
   const m = r.serverMemory;

@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { booksFromDb, syntheticBooks, type BookInfo } from './catalogue.js';
-import { HttpClient } from './client.js';
+import { HttpClient, type OrderTransport } from './client.js';
+import { LeanClient } from './lean-client.js';
 import { Ledger } from './ledger.js';
 import { runLoad, type LoadOutcome } from './load.js';
 import { RssPoller, SelfMonitor } from './monitor.js';
@@ -66,7 +67,7 @@ function progressPrinter(recorder: Recorder, log: Log): (elapsedS: number) => vo
 
 async function measure(
   options: BenchOptions,
-  http: HttpClient,
+  http: OrderTransport,
   metricsHttp: HttpClient,
   world: World,
   ledger: Ledger,
@@ -98,15 +99,18 @@ async function measure(
   return { outcome, self, rss };
 }
 
-async function benchmark(options: BenchOptions, http: HttpClient, metricsHttp: HttpClient, log: Log): Promise<BenchResult> {
+async function benchmark(
+  options: BenchOptions, http: HttpClient, load: OrderTransport, metricsHttp: HttpClient, log: Log,
+): Promise<BenchResult> {
   const { world, setup } = await prepare(options, http, log);
   const ledger = new Ledger(world);
   const recorder = new Recorder();
-  const { outcome, self, rss } = await measure(options, http, metricsHttp, world, ledger, recorder, log);
+  const { outcome, self, rss } = await measure(options, load, metricsHttp, world, ledger, recorder, log);
   log(options.verify ? 'verifying orders, stock and balances' : 'skipping state verification');
   const verification = await verify(http, ledger, options.setupParallelism, options.verify);
   const facts = {
     server: options.url,
+    client: options.client,
     runId: world.runId,
     seed: options.seed,
     mode: options.mode,
@@ -117,7 +121,9 @@ async function benchmark(options: BenchOptions, http: HttpClient, metricsHttp: H
     offered: outcome.offered,
     unsent: outcome.unsent,
   };
-  return buildResult(facts, setup, recorder, http.transportErrors, self.report(), rss?.report() ?? null, verification);
+  const transportErrors = new Map(http.transportErrors);
+  if (load !== http) for (const [code, n] of load.transportErrors) transportErrors.set(code, (transportErrors.get(code) ?? 0) + n);
+  return buildResult(facts, setup, recorder, transportErrors, self.report(), rss?.report() ?? null, verification);
 }
 
 /** Runs the benchmark for command-line arguments `argv`; resolves to the process exit code. */
@@ -141,8 +147,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const timeoutMs = options.timeoutS * 1000;
   const http = new HttpClient(options.url, Math.max(options.concurrency, options.setupParallelism), timeoutMs);
   const metricsHttp = new HttpClient(options.url, 1, timeoutMs);
+  // Setup and the checks stay on undici either way: they are not measured, and they parse whole replies.
+  const load: OrderTransport = options.client === 'lean' ? new LeanClient(options.url, options.concurrency, timeoutMs) : http;
   try {
-    const result = await benchmark(options, http, metricsHttp, log);
+    const result = await benchmark(options, http, load, metricsHttp, log);
     process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatText(result)}\n`);
     return result.verdict === 'PASS' ? EXIT_PASS : EXIT_FAIL;
   } catch (err) {
@@ -150,7 +158,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`bench: setup failed: ${err.message}\n`);
     return EXIT_CANNOT_RUN;
   } finally {
-    await Promise.all([http.close(), metricsHttp.close()]);
+    await Promise.all([http.close(), metricsHttp.close(), load === http ? null : load.close()]);
   }
 }
 
