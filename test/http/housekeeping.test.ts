@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { FastifyBaseLogger } from 'fastify';
+import { startHousekeeping } from '../../src/jobs/housekeeping.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { newUser, uid } from '../helpers/client.js';
 import { DB_KIND, useServer } from '../helpers/server.js';
 
@@ -64,5 +67,24 @@ describe(`housekeeping (${DB_KIND})`, () => {
     const second = await server.services.housekeeping.purgeExpired(2, 2);
     assert.equal(second.sessions, 3);
     assert.equal((await server.services.housekeeping.purgeExpired(2, 2)).sessions, 0);
+  });
+
+  test('the periodic job purges as main.ts runs it, and counts the rows in bookstore_housekeeping_purged_rows_total', async () => {
+    for (let i = 0; i < 3; i++) await newUser(api, 'metric');
+    await server.clock.advance(TOKEN_TTL_S + 3600);
+    const metrics = createMetrics();
+    const logged: unknown[] = [];
+    const log = { info: (o: unknown) => logged.push(o), error: (o: unknown) => logged.push(o) } as unknown as FastifyBaseLogger;
+    const job = startHousekeeping(() => server.services.housekeeping.purgeExpired(), 60_000, log, (kind, rows) => metrics.purgedRows.inc({ kind }, rows));
+    try {
+      const purged = await job.runOnce();
+      assert.equal(purged.sessions, 3);
+    } finally {
+      await job.stop();
+    }
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^bookstore_housekeeping_purged_rows_total\{kind="sessions"\} 3$/m);
+    assert.match(text, /^bookstore_housekeeping_purged_rows_total\{kind="idempotency_keys"\} 0$/m);
+    assert.equal(logged.length, 1);
   });
 });
