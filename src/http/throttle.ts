@@ -133,8 +133,12 @@ export class Throttle {
     this.addresses = new BackOffTable(policy.address, policy.maxKeys);
   }
 
-  /** An attempt that may go ahead, or the refusal (429) saying how long to wait. */
-  admit(userId: string, address: string): Attempt | AppError {
+  /**
+   * An attempt that may go ahead, or the refusal (429) saying how long to wait. `hold`: a password
+   * attempt past the allowance holds its keys until it is decided (token guesses are hopeless, and
+   * a busy client's concurrent token calls should not be serialized).
+   */
+  admit(userId: string, address: string, hold = true): Attempt | AppError {
     const now = this.now();
     const addressWait = this.addresses.waitMs(address, now);
     if (addressWait > 0) return refusal('from this address', addressWait);
@@ -143,6 +147,7 @@ export class Throttle {
     const trusted = this.isTrusted(userId, address, now);
     const userWait = trusted ? 0 : this.users.waitMs(userId, now);
     if (userWait > 0) return refusal('for this user id', userWait);
+    if (!hold) return { userId, address, heldAddress: false, heldUser: false };
     return { userId, address, heldAddress: this.addresses.hold(address, now), heldUser: !trusted && this.users.hold(userId, now) };
   }
 
@@ -204,7 +209,7 @@ export function registerThrottle(server: FastifyInstance, throttle: Throttle): v
     } catch {
       return done(); // the authentication hook answers it (400)
     }
-    const admitted = throttle.admit(userId, request.ip);
+    const admitted = throttle.admit(userId, request.ip, rule.by === 'password');
     if (admitted instanceof AppError) return done(admitted);
     attempts.set(request, admitted);
     done();
