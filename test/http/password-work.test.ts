@@ -37,6 +37,20 @@ describe(`bounded password work (${DB_KIND})`, () => {
 
     const retry = await postFrom(LOCAL, server.url, '/auth/login', { user_id: userId, password: 'pw', terminal: 't-retry' });
     assert.equal(retry.status, 200);
+
+    // The password checks of the buyer endpoints share the gate: wrong passwords are never
+    // remembered, so each one is a hash.
+    const checks = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => postFrom(LOCAL, server.url, '/buyer/add_funds', { user_id: userId, password: `wrong-${i}`, add_value: 1 })),
+    );
+    assert.ok(checks.every((r) => r.status === 401 || r.status === 503), JSON.stringify(checks.map((r) => r.status)));
+    assert.ok(checks.some((r) => r.status === 503), JSON.stringify(checks.map((r) => r.status)));
+    checks.filter((r) => r.status === 503).forEach(assertOverloaded);
+    // A remembered correct password needs no hash: it is never refused for load.
+    const remembered = await Promise.all(
+      Array.from({ length: 12 }, () => postFrom(LOCAL, server.url, '/buyer/add_funds', { user_id: userId, password: 'pw', add_value: 1 })),
+    );
+    assert.deepEqual(new Set(remembered.map((r) => r.status)), new Set([200]));
   });
 
   test('registering and changing passwords go through the same gate; a refused one changed nothing', async (t) => {
