@@ -6,8 +6,9 @@ import type { Database } from './db/database.js';
 import { AppError, errorHandler } from './errors.js';
 import { registerAuthentication } from './http/authenticate.js';
 import { registerIdempotency } from './http/idempotency.js';
+import { registerThrottle, Throttle } from './http/throttle.js';
 import { serverLoggerOptions } from './observability/logging.js';
-import { createMetrics, orderEventCounters, registerReplicaLag } from './observability/metrics.js';
+import { createMetrics, orderEventCounters, registerReplicaLag, type Metrics } from './observability/metrics.js';
 import { registerObservability } from './observability/plugin.js';
 import { registerOpenApi } from './openapi/plugin.js';
 import { authRoutes } from './routes/auth.js';
@@ -27,17 +28,21 @@ export interface AppOptions {
   routes?: 'all' | 'service';
   /** false for tests; otherwise pino options are derived from config. */
   logger?: boolean;
+  /** Failed-credential throttling (http/throttle.ts): a default one unless given; null turns it off (tests). */
+  throttle?: Throttle | null;
 }
 
 export interface App {
   server: FastifyInstance;
   services: Services;
+  /** For the background jobs to count what they do. */
+  metrics: Metrics;
 }
 
 const BODY_LIMIT = 32 * 1024 * 1024; // add_book may carry several MB of base64 pictures
 
 /** Builds the HTTP application and its services; does not listen, and does not touch the database. */
-export async function buildApp({ config, db, replica = null, routes = 'all', logger = true }: AppOptions): Promise<App> {
+export async function buildApp({ config, db, replica = null, routes = 'all', logger = true, throttle = new Throttle() }: AppOptions): Promise<App> {
   const server = Fastify({
     // JSON lines with reqId, token header and password fields redacted; pino-pretty on a terminal.
     logger: logger && serverLoggerOptions(config.logLevel),
@@ -74,6 +79,7 @@ export async function buildApp({ config, db, replica = null, routes = 'all', log
   // Before the routes: their hooks and onRoute listeners must see every route.
   await registerOpenApi(server);
   registerObservability(server, metrics);
+  if (throttle !== null) registerThrottle(server, throttle); // before authentication: a refusal costs no hashing
   registerAuthentication(server, services.authenticator);
   registerIdempotency(server, services);
   await server.register(serviceRoutes, { metrics });
@@ -83,5 +89,5 @@ export async function buildApp({ config, db, replica = null, routes = 'all', log
     await server.register(buyerRoutes);
     await server.register(searchRoutes);
   }
-  return { server, services };
+  return { server, services, metrics };
 }

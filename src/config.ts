@@ -40,6 +40,10 @@ export interface Config {
   secret: Buffer | undefined;
   /** scrypt cost (log2 N); 15 = 32 MiB per hash. */
   scryptLogN: number;
+  /** Password hashes computed at once (at most libuv's thread pool, where they run). */
+  hashConcurrency: number;
+  /** Password hashes that may wait for a slot; beyond, 503. */
+  hashQueue: number;
   poolSize: number;
   limits: Limits;
   logLevel: string;
@@ -64,6 +68,15 @@ export type ResolvedConfig = Config & { secret: Buffer };
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
+
+/** libuv's thread pool, where scrypt runs: UV_THREADPOOL_SIZE threads, 4 unless set. */
+export function threadPoolSize(env: Env = process.env): number {
+  const n = Number(env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(n) && n >= 1 && n <= 1024 ? n : 4;
+}
+
+/** 2^17 × 128 × 8 = 128 MiB per hash is the most a server should spend on one login. */
+export const SCRYPT_LOG_N_RANGE = { min: 10, max: 17 } as const;
 
 function intVar(env: Env, name: string, fallback: number, min: number, max: number, unit = ''): number {
   const raw = env[name];
@@ -107,7 +120,10 @@ export function loadConfig(env: Env = process.env): Config {
     tokenTtlS: intVar(env, 'BOOKSTORE_TOKEN_TTL_S', 3600, 1, 365 * 24 * 3600),
     // With PostgreSQL and no BOOKSTORE_SECRET the secret is the database's, shared by every process.
     secret: databaseUrl && !env.BOOKSTORE_SECRET ? undefined : loadSecret(env.BOOKSTORE_SECRET, dataDir),
-    scryptLogN: intVar(env, 'BOOKSTORE_SCRYPT_LOG_N', 15, 10, 20),
+    scryptLogN: intVar(env, 'BOOKSTORE_SCRYPT_LOG_N', 15, SCRYPT_LOG_N_RANGE.min, SCRYPT_LOG_N_RANGE.max, ' (scrypt N = 2^value)'),
+    // More hashes at once than libuv has threads would only queue inside libuv, unbounded.
+    hashConcurrency: intVar(env, 'BOOKSTORE_HASH_CONCURRENCY', threadPoolSize(env), 1, threadPoolSize(env), " (libuv's thread pool, UV_THREADPOOL_SIZE)"),
+    hashQueue: intVar(env, 'BOOKSTORE_HASH_QUEUE', 64, 0, 10_000),
     poolSize: intVar(env, 'BOOKSTORE_DB_POOL_SIZE', 8, 1, 200),
     limits,
     logLevel,
@@ -133,6 +149,8 @@ export function configWith(values: Partial<Config> & { secret: Buffer }): Resolv
     orderTimeoutS: 900,
     tokenTtlS: 3600,
     scryptLogN: 15,
+    hashConcurrency: 4,
+    hashQueue: 64,
     poolSize: 8,
     limits: DEFAULT_LIMITS,
     logLevel: 'silent',

@@ -26,6 +26,10 @@ export const ERROR_STATUS = {
   ORDER_SHIPPED: 525,
   ACCOUNT_BUSY: 526,
   UNAVAILABLE: 503,
+  /** The password-hashing queue is full (security/hash-gate.ts): retry later. */
+  OVERLOADED: 503,
+  /** Too many failed password or token attempts for a user id or from an address (http/throttle.ts). */
+  TOO_MANY_ATTEMPTS: 429,
   INTERNAL: 500,
   /** A request with the same Idempotency-Key is still being processed. */
   IDEMPOTENCY_BUSY: 409,
@@ -61,6 +65,8 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
   ORDER_SHIPPED: 'order already shipped',
   ACCOUNT_BUSY: 'account has open orders or a non-zero balance',
   UNAVAILABLE: 'service unavailable',
+  OVERLOADED: 'too many password checks in progress: try again shortly',
+  TOO_MANY_ATTEMPTS: 'too many failed attempts: wait before trying again',
   INTERNAL: 'internal server error',
   IDEMPOTENCY_BUSY: 'a request with this Idempotency-Key is still being processed: retry in a moment',
   IDEMPOTENCY_MISMATCH: 'this Idempotency-Key was used for a different request: use a new key',
@@ -72,6 +78,8 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string = DEFAULT_MESSAGE[code],
+    /** Seconds after which a retry may succeed: sent as Retry-After (429, 503). */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.status = ERROR_STATUS[code];
@@ -96,6 +104,7 @@ function describeValidation(err: FastifyError): string {
 /** The one place errors become responses. Unexpected errors are logged and never described. */
 export function errorHandler(err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof AppError) {
+    if (err.retryAfterS !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterS))));
     void reply.code(statusOf(err, request)).send({ message: err.message });
     return;
   }

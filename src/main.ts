@@ -5,11 +5,14 @@ import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Limits } from './config.js';
 import { waitForSchema } from './db/migrate.js';
 import { connectReplica, openDatabase } from './db/open-database.js';
+import { startHousekeeping, type Housekeeping } from './jobs/housekeeping.js';
 import { startOrderSweeper, type OrderSweeper } from './jobs/order-sweeper.js';
 import { withTokenSecret } from './services/server-secret.js';
 import { superviseWorkers, WORKER_INDEX_VARIABLE } from './supervisor.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** Expired sessions and idempotency records pile up slowly: a purge a minute keeps each one small. */
+const HOUSEKEEPING_INTERVAL_MS = 60_000;
 
 /**
  * What one client can hold of the HTTP server: a request head or a whole request that arrives
@@ -71,7 +74,7 @@ export async function serve(): Promise<void> {
     );
   }
   const replica = config.replicaUrl ? connectReplica(config.replicaUrl, config) : null;
-  const { server, services } = await buildApp({
+  const { server, services, metrics } = await buildApp({
     config: await withTokenSecret(config, db),
     db,
     replica,
@@ -80,10 +83,15 @@ export async function serve(): Promise<void> {
   applyHttpLimits(server.server, config.limits, server.log);
 
   let sweeper: OrderSweeper | null = null;
+  let housekeeping: Housekeeping | null = null;
   if (runsJobs) {
     await services.search.indexMissing(); // listings made before search existed, once
     sweeper = startOrderSweeper(() => services.orders.cancelExpiredOrders(), 1000, server.log);
     await sweeper.runOnce(); // orders that timed out while the server was down
+    housekeeping = startHousekeeping(() => services.housekeeping.purgeExpired(), HOUSEKEEPING_INTERVAL_MS, server.log, (kind, rows) =>
+      metrics.purgedRows.inc({ kind }, rows),
+    );
+    void housekeeping.runOnce().catch((err: unknown) => server.log.error({ err }, 'housekeeping failed')); // in the background: not needed to serve
   }
 
   let closing = false;
@@ -107,6 +115,7 @@ export async function serve(): Promise<void> {
     force.unref();
     await server.close(); // stops accepting, waits for in-flight requests
     await sweeper?.stop();
+    await housekeeping?.stop();
     await replica?.close();
     await db.close();
     process.exit(0);

@@ -15,6 +15,7 @@ export interface Metrics {
   ordersCancelled: Counter<'reason'>;
   stockConflicts: Counter<'route'>;
   paymentFailures: Counter<'code'>;
+  purgedRows: Counter<'kind'>;
 }
 
 /** Request latency buckets (seconds): sub-millisecond reads up to slow multi-MB uploads. */
@@ -51,7 +52,11 @@ export function createMetrics(): Metrics {
     paymentFailures: counter('bookstore_payment_failures_total', 'POST /buyer/payment answers other than 200, by status code', [
       'code',
     ]),
+    purgedRows: counter('bookstore_housekeeping_purged_rows_total', 'Expired rows deleted by housekeeping, by kind: sessions, idempotency_keys', [
+      'kind',
+    ]),
   };
+  for (const kind of ['sessions', 'idempotency_keys']) metrics.purgedRows.inc({ kind }, 0);
   for (const reason of ['buyer', 'timeout']) metrics.ordersCancelled.inc({ reason }, 0);
   for (const code of PAYMENT_FAILURE_CODES) metrics.paymentFailures.inc({ code }, 0);
   return metrics;

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { HashGate } from './hash-gate.js';
 
 /**
  * Passwords are stored as scrypt hashes (memory-hard): `scrypt$<logN>$<r>$<p>$<salt>$<hash>`.
@@ -38,6 +39,9 @@ export async function verifyPasswordHash(password: string, stored: string): Prom
  * user's current one: the statement that acts re-checks it (actor_pk in migrations/004), so a
  * password change (a new hash) defeats old entries at once, in every server process. Only
  * correct passwords are ever remembered.
+ *
+ * Every hash the server computes — new passwords (register, password change) and checks — goes
+ * through `gate`, which bounds how many run at once and how many may wait (hash-gate.ts).
  */
 export class PasswordVerifier {
   private readonly verified = new Map<string, { passwordHash: string; until: number }>();
@@ -47,7 +51,13 @@ export class PasswordVerifier {
     private readonly now: () => number = Date.now,
     private readonly ttlMs = 5 * 60_000,
     private readonly maxEntries = 100_000,
+    readonly gate: HashGate = new HashGate(4, 64),
   ) {}
+
+  /** A new password's hash, computed when the gate lets it (503 OVERLOADED when its queue is full). */
+  hash(password: string, logN: number): Promise<string> {
+    return this.gate.run(() => hashPassword(password, logN));
+  }
 
   /** The stored hash this user id and password were recently verified against, if any (to be re-checked in SQL). */
   recall(userId: string, password: string): string | undefined {
@@ -62,7 +72,7 @@ export class PasswordVerifier {
   /** Checks a password against the user's stored hash (memory-hard), remembering it when correct. */
   async verify(userId: string, password: string, passwordHash: string): Promise<boolean> {
     if (this.recall(userId, password) === passwordHash) return true;
-    if (!(await verifyPasswordHash(password, passwordHash))) return false;
+    if (!(await this.gate.run(() => verifyPasswordHash(password, passwordHash)))) return false;
     const now = this.now();
     if (this.verified.size >= this.maxEntries) this.evict(now);
     this.verified.set(this.keyOf(userId, password), { passwordHash, until: now + this.ttlMs });

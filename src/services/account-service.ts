@@ -5,7 +5,6 @@ import { unindexStore } from '../repositories/search-repository.js';
 import * as sessions from '../repositories/sessions-repository.js';
 import * as stores from '../repositories/stores-repository.js';
 import * as users from '../repositories/users-repository.js';
-import { hashPassword } from '../security/passwords.js';
 import type { ServiceContext } from './context.js';
 import { fenceKey } from './read-routing.js';
 import { attemptWrite, explainRefusal } from './refusals.js';
@@ -20,7 +19,7 @@ export interface AccountView {
 }
 
 export function createAccountService(ctx: ServiceContext) {
-  const { db, tokens, settings, reads } = ctx;
+  const { db, tokens, passwords, settings, reads } = ctx;
 
   /** Throws the refusal of a statement whose credential check failed (asked on the transaction it ran in). */
   const refused = async (q: Queryable, actor: Actor): Promise<never> => {
@@ -28,7 +27,7 @@ export function createAccountService(ctx: ServiceContext) {
   };
 
   async function register(userId: string, password: string): Promise<void> {
-    const hash = await hashPassword(password, settings.scryptLogN);
+    const hash = await passwords.hash(password, settings.scryptLogN);
     if ((await users.insertUser(db, userId, hash)) === null) fail('USER_EXISTS', `user ${userId} already exists`);
   }
 
@@ -66,7 +65,7 @@ export function createAccountService(ctx: ServiceContext) {
 
   /** Changing the password ends every session of the user. */
   async function changePassword(actor: Actor, newPassword: string): Promise<void> {
-    const newHash = await hashPassword(newPassword, settings.scryptLogN);
+    const newHash = await passwords.hash(newPassword, settings.scryptLogN);
     await db.transaction(async (tx) => {
       const userPk = (await users.replacePasswordHash(tx, actor, newHash)) ?? (await refused(tx, actor));
       await sessions.deleteAllSessions(tx, userPk);

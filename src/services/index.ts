@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { OrderEvents } from '../domain/events.js';
+import { HashGate } from '../security/hash-gate.js';
 import { PasswordVerifier } from '../security/passwords.js';
 import { TokenSigner } from '../security/tokens.js';
 import { createAccountService, type AccountService } from './account-service.js';
 import { createAuthenticator, type Authenticator } from './authentication.js';
 import { createHealthService, type HealthService } from './health-service.js';
+import { createHousekeepingService, type HousekeepingService } from './housekeeping-service.js';
 import { createIdempotencyService, type IdempotencyService } from './idempotency-service.js';
 import type { ServiceContext } from './context.js';
 import { createOrderService, type OrderService } from './order-service.js';
@@ -22,6 +24,8 @@ export interface Services {
   orders: OrderService;
   search: SearchService;
   health: HealthService;
+  /** Deletes expired sessions and idempotency records (the housekeeping job). */
+  housekeeping: HousekeepingService;
   /** Where reads go, and the replica's lag. */
   reads: ReadRouting;
 }
@@ -37,6 +41,7 @@ export function createServices(ctx: ServiceContext): Services {
     orders: createOrderService(ctx),
     search: createSearchService(ctx),
     health: createHealthService(ctx),
+    housekeeping: createHousekeepingService(ctx),
     reads: ctx.reads,
   };
 }
@@ -51,7 +56,7 @@ export function servicesFor(config: ResolvedConfig, db: Database, events: OrderE
   return createServices({
     db,
     ids: { newId: randomUUID },
-    passwords: new PasswordVerifier(config.secret),
+    passwords: new PasswordVerifier(config.secret, Date.now, undefined, undefined, new HashGate(config.hashConcurrency, config.hashQueue)),
     tokens: new TokenSigner(config.secret),
     settings: { orderTimeoutS: config.orderTimeoutS, tokenTtlS: config.tokenTtlS, scryptLogN: config.scryptLogN },
     events,

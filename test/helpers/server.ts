@@ -5,9 +5,11 @@ import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { configWith, type Config } from '../../src/config.js';
 import type { Database, DatabaseTimeouts } from '../../src/db/database.js';
+import type { Throttle } from '../../src/http/throttle.js';
 import { migrate } from '../../src/db/migrate.js';
 import { openPglite } from '../../src/db/pglite.js';
 import { connectPostgres } from '../../src/db/postgres.js';
+import type { Purged } from '../../src/services/housekeeping-service.js';
 import type { Services } from '../../src/services/index.js';
 import { CheckedApi } from './core-api.js';
 
@@ -24,12 +26,19 @@ export interface TestServer {
   clock: DatabaseClock;
   /** Runs the timeout sweeper once, as the background job would. */
   sweep(): Promise<number>;
+  /** Purges expired sessions and idempotency records once, as the housekeeping job would. */
+  housekeep(): Promise<Purged>;
   db: Database;
   services: Services;
   close(): Promise<void>;
 }
 
-export interface ServerOptions extends Partial<Pick<Config, 'orderTimeoutS' | 'tokenTtlS' | 'secret'>> {
+export interface ServerOptions extends Partial<Pick<Config, 'orderTimeoutS' | 'tokenTtlS' | 'secret' | 'scryptLogN' | 'hashConcurrency' | 'hashQueue'>> {
+  /**
+   * Failed-credential throttling: off unless given (suites fail credentials on purpose, many times,
+   * all from 127.0.0.1); throttling.test.ts gives one with a clock of its own.
+   */
+  throttle?: Throttle;
   /** Share another test server's database (and clock), as a second server process would. */
   sharing?: TestServer;
   /** Pool size and timeouts of a fresh database (fault tests). */
@@ -55,10 +64,12 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     orderTimeoutS: options.orderTimeoutS ?? 900,
     tokenTtlS: options.tokenTtlS ?? 3600,
     secret: options.secret ?? randomBytes(32),
-    scryptLogN: 10, // fast hashing keeps the suite quick; production default is 15
+    scryptLogN: options.scryptLogN ?? 10, // fast hashing keeps the suite quick; production default is 15
+    ...(options.hashConcurrency === undefined ? {} : { hashConcurrency: options.hashConcurrency }),
+    ...(options.hashQueue === undefined ? {} : { hashQueue: options.hashQueue }),
     poolSize: 10,
   });
-  const { server, services } = await buildApp({ config, db, logger: false });
+  const { server, services } = await buildApp({ config, db, logger: false, throttle: options.throttle ?? null });
   if (!options.sharing) await services.search.indexMissing(); // as the server does at start
   await server.listen({ port: 0, host: '127.0.0.1' });
   const { port } = server.server.address() as AddressInfo;
@@ -66,6 +77,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     url: `http://127.0.0.1:${port}`,
     clock: options.sharing?.clock ?? databaseClock(db),
     sweep: () => services.orders.cancelExpiredOrders(),
+    housekeep: () => services.housekeeping.purgeExpired(),
     db,
     services,
     async close() {

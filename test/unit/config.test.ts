@@ -6,6 +6,12 @@ const SECRET = 'a-test-secret-of-forty-characters-long!!';
 const load = (env: Record<string, string>) => loadConfig({ BOOKSTORE_SECRET: SECRET, ...env });
 
 describe('configuration', () => {
+  test('password work: the thread pool\'s size at once by default (as UV_THREADPOOL_SIZE says), 64 waiting', () => {
+    assert.deepEqual([load({}).hashConcurrency, load({}).hashQueue], [4, 64]);
+    assert.equal(load({ UV_THREADPOOL_SIZE: '8' }).hashConcurrency, 8);
+    assert.deepEqual([load({ BOOKSTORE_HASH_CONCURRENCY: '2', BOOKSTORE_HASH_QUEUE: '0', BOOKSTORE_SCRYPT_LOG_N: '17' })].map((c) => [c.hashConcurrency, c.hashQueue, c.scryptLogN])[0], [2, 0, 17]);
+  });
+
   test('defaults: port 5000 on 127.0.0.1, the embedded database in ./data, 15-minute orders, 1-hour tokens', () => {
     const config = load({});
     assert.equal(config.port, 5000);
@@ -30,6 +36,11 @@ describe('configuration', () => {
       [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL/],
       [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL/],
       [{ BOOKSTORE_SECRET: 'short' }, /^BOOKSTORE_SECRET/],
+      [{ BOOKSTORE_SCRYPT_LOG_N: '18' }, /^BOOKSTORE_SCRYPT_LOG_N must be between 10 and 17/],
+      [{ BOOKSTORE_SCRYPT_LOG_N: '9' }, /^BOOKSTORE_SCRYPT_LOG_N must be between 10 and 17/],
+      [{ BOOKSTORE_HASH_CONCURRENCY: '5' }, /^BOOKSTORE_HASH_CONCURRENCY must be between 1 and 4 .*UV_THREADPOOL_SIZE/],
+      [{ BOOKSTORE_HASH_CONCURRENCY: '0' }, /^BOOKSTORE_HASH_CONCURRENCY/],
+      [{ BOOKSTORE_HASH_QUEUE: '-1' }, /^BOOKSTORE_HASH_QUEUE/],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => load(env), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));
