@@ -33,7 +33,9 @@ Commands:
   bench [options]       run the order load generator against a running server
   bench search [opts]   run the search benchmark (PostgreSQL)
   openapi [--check]     write docs/openapi.json, or check that it is current
+  help [command]        this text, or the options of a command (same as --help after it)
 
+Options: -h, --help (this text), -v, --version (the version).
 Run "bookstore <command> --help" for the options of a command.
 Configuration comes from the environment: PORT, HOST, DATABASE_URL, BOOKSTORE_DATA_DIR, LOG_LEVEL,
 BOOKSTORE_ORDER_TIMEOUT_S, BOOKSTORE_TOKEN_TTL_S, BOOKSTORE_SECRET, BOOKSTORE_SCRYPT_LOG_N.
@@ -348,25 +350,34 @@ function help(io: CliIo, topic: string): number {
   return 0;
 }
 
-const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
+/** `bookstore help <command> …`: the benchmarks keep their usage text with their options, in tools/. */
+async function helpCommand(args: readonly string[], io: CliIo): Promise<number> {
+  if (args[0] === 'bench') return benchCommand([...args.slice(1, 2).filter((a) => a === 'search'), '--help']);
+  return help(io, args[0] ?? 'main');
+}
+
+/** Every command, for `help` and its test; each is listed in HELP.main and in the README. */
+export const COMMAND_NAMES = ['serve', 'migrate', 'import', 'demo', 'bench', 'openapi', 'help'] as const;
+
+const COMMANDS: Record<(typeof COMMAND_NAMES)[number], (args: readonly string[], io: CliIo) => Promise<number>> = {
   serve: serveCommand,
   migrate: migrateCommand,
   import: importCommand,
   demo: demoCommand,
   bench: benchCommand,
   openapi: openapiCommand,
+  help: helpCommand,
 };
 
 /** Runs the command line; resolves to the exit code (0 ok, 1 failed, 2 wrong usage). */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help') return help(io, 'main');
-  if (command === 'help') return help(io, rest[0] ?? 'main');
   if (command === '-v' || command === '--version') {
     io.out.write(`${VERSION}\n`);
     return 0;
   }
-  const run = COMMANDS[command];
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command as keyof typeof COMMANDS] : undefined;
   try {
     if (!run) throw new UsageError(`unknown command "${command}"`);
     return await run(rest, io);

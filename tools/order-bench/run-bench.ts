@@ -133,7 +133,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     options = parseOptions(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+    process.stderr.write(`bookstore bench: ${err.message}\n\n${USAGE}\n`);
     return EXIT_CANNOT_RUN;
   }
   if (options.help) {

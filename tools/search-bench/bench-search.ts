@@ -39,22 +39,31 @@ const USAGE = `Usage: bookstore bench search [options]      (from a checkout: np
   --rebuild        rebuild the catalogue even if the database already holds this one
   --build-only     build the catalogue, do not run the queries
   --explain        print EXPLAIN ANALYZE of one query of each kind
-  --json           print the results as JSON too`;
+  --json           print the results as JSON too
+  -h, --help       show this text`;
 
-const { values: args } = parseArgs({
-  options: {
-    listings: { type: 'string', default: '100000' },
-    db: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/bs_searchbench' },
-    requests: { type: 'string', default: '300' },
-    seed: { type: 'string', default: '1' },
-    'stores-per-book': { type: 'string', default: '8' },
-    rebuild: { type: 'boolean', default: false },
-    'build-only': { type: 'boolean', default: false },
-    explain: { type: 'boolean', default: false },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
-});
+const OPTIONS = {
+  listings: { type: 'string', default: '100000' },
+  db: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/bs_searchbench' },
+  requests: { type: 'string', default: '300' },
+  seed: { type: 'string', default: '1' },
+  'stores-per-book': { type: 'string', default: '8' },
+  rebuild: { type: 'boolean', default: false },
+  'build-only': { type: 'boolean', default: false },
+  explain: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false, short: 'h' },
+} as const;
+// A mistyped option gets the usage text, as every other command answers it, not a stack trace.
+function parseCommandLine() {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (err) {
+    console.error(`bookstore bench search: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const args = parseCommandLine();
 if (args.help) {
   console.log(USAGE);
   process.exit(0);
