@@ -101,9 +101,7 @@ const PAGE_ORDER = new Map(OPERATIONS.map(([key], i) => [key, i]));
 /** Keys ordered by the page position of their operation(s); unknown ones last, alphabetically. */
 function inPageOrder(o: JsonObject, operationsOf: (key: string) => string | string[]): JsonObject {
   const rank = (key: string) => Math.min(...[operationsOf(key)].flat().map((op) => PAGE_ORDER.get(op) ?? Infinity));
-  return Object.fromEntries(
-    Object.entries(o).sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)),
-  );
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function refineOperation(op: JsonObject, method: string, path: string): void {
