@@ -1,11 +1,12 @@
 import type { TSchema } from 'typebox';
 import { ErrorBody, Message, Order, OrderBook, OrderPage } from '../schemas/common.js';
 import { BookInfo } from '../schemas/seller.js';
+import { ERROR_MESSAGES, errorExample, OPERATIONS, TAGS, TOKEN_REFUSED, type OperationExamples } from './examples.js';
 
 /**
  * Post-processing of the document @fastify/swagger generates from the route schemas: it adds
- * what the schemas cannot say (what each status code means, grouping, the 413 every
- * body-carrying route can answer) and names the shared schemas as
+ * what the schemas cannot say (what each status code means, grouping and order, examples, the 413
+ * every body-carrying route can answer) and names the shared schemas as
  * components. It never invents a schema: components are the TypeBox declarations themselves.
  */
 
@@ -38,16 +39,14 @@ export const STATUS_MEANINGS: Readonly<Record<string, string>> = {
   '526': 'Account cannot be removed: it still has open orders or a non-zero balance',
 };
 
-const TAGS = [
-  { name: 'auth', description: 'Accounts and login tokens' },
-  { name: 'seller', description: 'Stores, books, stock and shipping' },
-  { name: 'buyer', description: 'Funds, orders, payment and receipt' },
-  { name: 'search', description: 'Full-text book search' },
-  { name: 'service', description: 'Health, readiness, metrics and this document' },
-];
-
 const DESCRIPTION = [
-  'HTTP JSON API of the Bookstore backend.',
+  'HTTP JSON API of the Bookstore backend. This document: [`/openapi.json`](/openapi.json).',
+  '',
+  '**Try the whole workflow from this page.** Every request is filled with a consistent example (user `alice`, store `store-1`, book `1000067`): ' +
+    'open each step in order, press **Try it out**, then **Execute**. ' +
+    'After step 2 copy the `token` of the answer into **Authorize**; after step 6 copy the `order_id` of the answer into steps 7–9.',
+  '',
+  '1. register → 2. login → **Authorize** → 3. create_store → 4. add_book → 5. add_funds → 6. new_order → 7. payment → 8. send_books → 9. receive_books',
   '',
   '* The HTTP status code is the result code; every response body is a JSON object with a `message` (`"ok"` on success).',
   '* Money is an integer number of cents: balances, `add_value`, `price`, totals.',
@@ -79,26 +78,38 @@ export function refineDocument(doc: JsonObject, info: DocumentInfo): JsonObject 
 
   const paths = asObject(doc.paths ?? {});
   for (const [path, item] of Object.entries(paths)) {
-    for (const [method, op] of Object.entries(asObject(item))) {
+    const ops = asObject(item);
+    for (const [method, op] of Object.entries(ops)) {
       refineOperation(asObject(op), method, path);
     }
-    paths[path] = replaceNamed(item, named, null);
+    paths[path] = replaceNamed(inPageOrder(ops, (method) => `${method.toUpperCase()} ${path}`), named, null);
   }
 
   return {
     openapi: doc.openapi ?? '3.1.0',
     info: { title: 'Bookstore API', version: info.version, description: DESCRIPTION },
     tags: TAGS,
-    paths: sortKeys(paths),
+    // Swagger UI lists operations in document order: the workflow's order, not the alphabet's.
+    paths: inPageOrder(paths, (path) => Object.keys(asObject(paths[path]!)).map((m) => `${m.toUpperCase()} ${path}`)),
     components: { schemas: sortKeys(schemas), securitySchemes: SECURITY_SCHEMES },
   };
 }
 
+const EXAMPLES = new Map<string, OperationExamples>(OPERATIONS);
+const PAGE_ORDER = new Map(OPERATIONS.map(([key], i) => [key, i]));
+
+/** Keys ordered by the page position of their operation(s); unknown ones last, alphabetically. */
+function inPageOrder(o: JsonObject, operationsOf: (key: string) => string | string[]): JsonObject {
+  const rank = (key: string) => Math.min(...[operationsOf(key)].flat().map((op) => PAGE_ORDER.get(op) ?? Infinity));
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 function refineOperation(op: JsonObject, method: string, path: string): void {
   const segments = path.split('/').filter(Boolean);
-  const tag = segments.length > 1 ? segments[0]! : 'service';
-  op.tags = [tag];
+  const examples = EXAMPLES.get(`${method.toUpperCase()} ${path}`);
+  op.tags = [examples?.tag ?? (segments.length > 1 ? segments[0]! : 'service')];
   op.operationId = [method, ...segments].join('_').replace(/[^A-Za-z0-9_]/g, '_');
+  if (examples?.step !== undefined && typeof op.summary === 'string') op.summary = `Step ${examples.step} · ${op.summary}`;
 
   const responses = asObject((op.responses ??= {}));
   if (op.requestBody !== undefined && responses['413'] === undefined) {
@@ -110,6 +121,39 @@ function refineOperation(op: JsonObject, method: string, path: string): void {
     if (!r.description || r.description === 'Default Response') r.description = STATUS_MEANINGS[status] ?? `Status ${status}`;
   }
   op.responses = sortKeys(responses);
+  if (examples) addExamples(op, examples);
+}
+
+/**
+ * Media-type examples, which "Try it out" copies into the request, and one answer per status.
+ * (On the media type, not the schema, so the shared schemas stay the validation ones.)
+ */
+function addExamples(op: JsonObject, examples: OperationExamples): void {
+  if (examples.body !== undefined && op.requestBody !== undefined) {
+    for (const media of Object.values(asObject(asObject(op.requestBody).content ?? {}))) asObject(media).example = examples.body;
+  }
+  if (examples.query !== undefined) {
+    for (const param of Array.isArray(op.parameters) ? op.parameters : []) {
+      const p = asObject(param);
+      const value = p.in === 'query' && typeof p.name === 'string' ? examples.query[p.name] : undefined;
+      if (value !== undefined) p.example = value;
+    }
+  }
+  const byToken = Array.isArray(op.security) && op.security.some((s) => asObject(s).token !== undefined);
+  for (const [status, response] of Object.entries(asObject(op.responses ?? {}))) {
+    let example: Json | undefined;
+    if (status === '200') example = examples.ok;
+    else {
+      const given = examples.errors?.[status];
+      if (given !== undefined && typeof given !== 'string') example = given;
+      else {
+        const message = given ?? (status === '401' && byToken ? TOKEN_REFUSED : ERROR_MESSAGES[status]);
+        if (message !== undefined) example = errorExample(status, message);
+      }
+    }
+    if (example === undefined) continue;
+    for (const media of Object.values(asObject(asObject(response).content ?? {}))) asObject(media).example = example;
+  }
 }
 
 /** The JSON form of a schema as the generator emits it (OpenAPI 3.1 / swagger-ui: const → enum). */

@@ -223,6 +223,29 @@ describe(`OpenAPI document (${DB_KIND})`, () => {
     assert.deepEqual(failures, []);
   });
 
+  test('every request body, query parameter and answer has an example, and each satisfies its schema', () => {
+    const compile = schemaCompiler(doc);
+    const problems: string[] = [];
+    const check = (at: string, holder: Doc, required = true) => {
+      if (!('example' in holder)) {
+        if (required) problems.push(`${at}: no example`);
+        return;
+      }
+      const valid = compile(holder.schema);
+      if (!valid(holder.example)) problems.push(`${at}: ${JSON.stringify(valid.errors)}`);
+    };
+    for (const [p, item] of Object.entries<Doc>(doc.paths)) {
+      for (const [method, op] of Object.entries<Doc>(item)) {
+        for (const [media, m] of Object.entries<Doc>(op.requestBody?.content ?? {})) check(`${method} ${p} body ${media}`, m);
+        for (const [status, r] of Object.entries<Doc>(op.responses ?? {})) {
+          for (const [media, m] of Object.entries<Doc>(r.content ?? {})) check(`${method} ${p} ${status} ${media}`, m);
+        }
+        for (const param of op.parameters ?? []) check(`${method} ${p} param ${param.name}`, param, param.required === true);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
   test('the document schemas are the validation schemas: they accept and refuse what the server does', async () => {
     const compile = schemaCompiler(doc);
     const register = compile(doc.paths['/auth/register'].post.requestBody.content['application/json'].schema);
