@@ -20,6 +20,12 @@ export interface ThrottlePolicy {
   trustMs: number;
   /** Keys kept per table; beyond, stale ones and then the oldest are dropped (memory stays bounded). */
   maxKeys: number;
+  /**
+   * Loopback clients are not throttled by address (their user ids still are): they are this
+   * machine's own — course test suites, load generators, a local proxy — which fail credentials
+   * on purpose by the dozen and must keep getting the contract's 401/511/512.
+   */
+  exemptLoopback: boolean;
 }
 
 /** The numbers are argued in the README ("Security"). */
@@ -28,7 +34,10 @@ export const DEFAULT_THROTTLE: ThrottlePolicy = {
   address: { free: 20, baseMs: 1_000, capMs: 15 * 60_000, forgetMs: 60 * 60_000 },
   trustMs: 24 * 3_600_000,
   maxKeys: 100_000,
+  exemptLoopback: true,
 };
+
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 interface Entry {
   failures: number;
@@ -140,7 +149,7 @@ export class Throttle {
    */
   admit(userId: string, address: string, hold = true): Attempt | AppError {
     const now = this.now();
-    const addressWait = this.addresses.waitMs(address, now);
+    const addressWait = this.countsAddress(address) ? this.addresses.waitMs(address, now) : 0;
     if (addressWait > 0) return refusal('from this address', addressWait);
     // The user id's back-off does not apply where its owner recently logged in: an attacker
     // elsewhere cannot keep them out.
@@ -148,14 +157,19 @@ export class Throttle {
     const userWait = trusted ? 0 : this.users.waitMs(userId, now);
     if (userWait > 0) return refusal('for this user id', userWait);
     if (!hold) return { userId, address, heldAddress: false, heldUser: false };
-    return { userId, address, heldAddress: this.addresses.hold(address, now), heldUser: !trusted && this.users.hold(userId, now) };
+    return {
+      userId,
+      address,
+      heldAddress: this.countsAddress(address) && this.addresses.hold(address, now),
+      heldUser: !trusted && this.users.hold(userId, now),
+    };
   }
 
   /** The credential was refused (or the user id is unknown): both keys count it. */
   failed(attempt: Attempt): void {
     const now = this.now();
     this.users.fail(attempt.userId, now);
-    this.addresses.fail(attempt.address, now);
+    if (this.countsAddress(attempt.address)) this.addresses.fail(attempt.address, now);
   }
 
   /** The credential was accepted; `byPassword`: its owner is here, trust this address for them. */
@@ -175,6 +189,10 @@ export class Throttle {
   settled(attempt: Attempt): void {
     if (attempt.heldUser) this.users.release(attempt.userId);
     if (attempt.heldAddress) this.addresses.release(attempt.address);
+  }
+
+  private countsAddress(address: string): boolean {
+    return !(this.policy.exemptLoopback && LOOPBACK.test(address));
   }
 
   private isTrusted(userId: string, address: string, now: number): boolean {

@@ -8,6 +8,7 @@ const POLICY: ThrottlePolicy = {
   address: { free: 4, baseMs: 1000, capMs: 60_000, forgetMs: 600_000 },
   trustMs: 3_600_000,
   maxKeys: 10,
+  exemptLoopback: false,
 };
 
 describe('throttle', () => {
@@ -62,5 +63,22 @@ describe('throttle', () => {
     assert.equal(waitS(t, 'recent', 'c'), 0);
     t.failed(admitted(t, 'recent', 'c'));
     assert.equal(waitS(t, 'recent', 'd'), 1);
+  });
+  test('with the default exemption, loopback addresses are never throttled by address; their user ids still are', () => {
+    const t = new Throttle({ ...POLICY, exemptLoopback: true }, () => now);
+    for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
+      for (let i = 0; i < POLICY.address.free * 3; i++) {
+        const attempt = t.admit(`loop-${address}-${i}`, address);
+        assert.ok(!(attempt instanceof AppError), `${address} attempt ${i}`);
+        t.failed(attempt);
+      }
+    }
+    for (let i = 0; i <= POLICY.user.free; i++) {
+      const attempt = t.admit('loop-user', '127.0.0.1');
+      assert.ok(!(attempt instanceof AppError));
+      t.failed(attempt);
+    }
+    assert.ok(t.admit('loop-user', '127.0.0.1') instanceof AppError);
+    assert.ok(t.admit('someone', '10.0.0.1', false) instanceof AppError === false);
   });
 });
