@@ -111,12 +111,11 @@ function orderStateWords(action: OrderAction, status: OrderStatus, cancelReason:
   return { unpaid: 'order not paid yet', paid: 'order already paid', shipped: 'order already shipped', received: 'order already received' }[status];
 }
 
-const ORDER_ACTION_WORDS: Record<OrderAction, string> = {
+const ORDER_ACTION_WORDS: Record<Exclude<OrderAction, 'expire'>, string> = {
   pay: 'it cannot be paid',
   ship: 'it cannot be shipped',
   receive: 'its receipt cannot be confirmed',
   cancel: 'it cannot be cancelled',
-  expire: 'it cannot expire',
 };
 
 /** An order in a state the action does not accept: the state machine's code, and what the order is. */
