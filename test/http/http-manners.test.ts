@@ -163,6 +163,11 @@ describe(`HTTP manners (${DB_KIND})`, () => {
       assertApiError(res, 400, /malformed HTTP request/);
     });
 
+    test('headers larger than the server accepts → 431 JSON', async () => {
+      const res = await rawRequest(server.url, 'GET /healthz HTTP/1.1', { 'X-Big': 'a'.repeat(20_000) });
+      assertApiError(res, 431, /too large/);
+    });
+
     test('a query parameter of the wrong type → 400 JSON naming it', async () => {
       const res = await rawRequest(server.url, 'GET /search/books?keyword=x&page=abc HTTP/1.1');
       assertApiError(res, 400, /^page: /);
