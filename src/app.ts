@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ResolvedConfig } from './config.js';
@@ -6,6 +5,7 @@ import type { Database } from './db/database.js';
 import { AppError, errorHandler } from './errors.js';
 import { registerAuthentication } from './http/authenticate.js';
 import { registerIdempotency } from './http/idempotency.js';
+import { clientErrorHandler, frameworkErrors, registerManners, requestIdFor } from './http/manners.js';
 import { registerThrottle, Throttle } from './http/throttle.js';
 import { serverLoggerOptions } from './observability/logging.js';
 import { createMetrics, orderEventCounters, registerReplicaLag, type Metrics } from './observability/metrics.js';
@@ -49,7 +49,10 @@ export async function buildApp({ config, db, replica = null, routes = 'all', log
     // One access line per request instead of Fastify's two: see observability/plugin.ts.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    genReqId: () => randomUUID(),
+    // x-request-id kept when sane; malformed URLs and requests answered as API errors (http/manners.ts).
+    genReqId: requestIdFor,
+    frameworkErrors,
+    clientErrorHandler,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     connectionTimeout: 60_000,
     requestTimeout: 60_000,
@@ -72,11 +75,9 @@ export async function buildApp({ config, db, replica = null, routes = 'all', log
   if (services.reads.hasReplica) registerReplicaLag(metrics, () => services.reads.lag());
 
   server.setErrorHandler(errorHandler);
-  server.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ message: `no such endpoint: ${request.method} ${request.url.split('?')[0]}` });
-  });
 
   // Before the routes: their hooks and onRoute listeners must see every route.
+  registerManners(server, config);
   await registerOpenApi(server);
   registerObservability(server, metrics);
   if (throttle !== null) registerThrottle(server, throttle); // before authentication: a refusal costs no hashing

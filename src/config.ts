@@ -57,6 +57,8 @@ export interface Config {
   replicaUrl: string | undefined;
   /** 'transaction': DATABASE_URL goes through a transaction-mode pooler (PgBouncer). */
   pooler: 'session' | 'transaction';
+  /** Browser origins allowed cross-origin requests: `scheme://host[:port]`, port `*` for any, or `*` for any origin. */
+  corsOrigins: readonly string[];
 }
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -133,7 +135,28 @@ export function loadConfig(env: Env = process.env): Config {
     drainS: intVar(env, 'BOOKSTORE_DRAIN_S', role === 'api' ? 5 : 0, 0, 300, ' (seconds)'),
     replicaUrl,
     pooler,
+    corsOrigins: corsOrigins(env.BOOKSTORE_CORS_ORIGINS),
   };
+}
+
+export const DEFAULT_CORS_ORIGINS: readonly string[] = ['http://localhost:*', 'http://127.0.0.1:*'];
+
+/** An origin as a browser sends it (no path), with `*` allowed as the port. */
+const ORIGIN_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/(\[[0-9a-f:.]+\]|[^\s/:?#[\]@*]+)(:(\d{1,5}|\*))?$/i;
+
+/** BOOKSTORE_CORS_ORIGINS: comma separated; `none` allows no cross-origin requests. */
+function corsOrigins(raw: string | undefined): readonly string[] {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_CORS_ORIGINS;
+  if (raw.trim() === 'none') return [];
+  const origins = raw.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  for (const origin of origins) {
+    if (origin !== '*' && !ORIGIN_PATTERN.test(origin)) {
+      throw new ConfigError(
+        `BOOKSTORE_CORS_ORIGINS: "${origin}" is not an origin; expected scheme://host[:port] (port * for any port, no path), * for any origin, or none`,
+      );
+    }
+  }
+  return origins;
 }
 
 /**
@@ -159,6 +182,7 @@ export function configWith(values: Partial<Config> & { secret: Buffer }): Resolv
     drainS: 0,
     replicaUrl: undefined,
     pooler: 'session',
+    corsOrigins: DEFAULT_CORS_ORIGINS,
     ...values,
   };
 }

@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   AUTH_FAILED: 401,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   USER_NOT_FOUND: 511,
@@ -45,6 +46,7 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
   BAD_REQUEST: 'malformed request',
   AUTH_FAILED: 'authorization failed',
   NOT_FOUND: 'no such endpoint',
+  METHOD_NOT_ALLOWED: 'method not allowed',
   PAYLOAD_TOO_LARGE: 'request body too large',
   UNSUPPORTED_MEDIA_TYPE: 'unsupported content type',
   USER_NOT_FOUND: 'user id does not exist',
@@ -101,32 +103,39 @@ function describeValidation(err: FastifyError): string {
   return `${field}: ${first.message ?? 'is invalid'}`;
 }
 
+/** The API's error body: what went wrong, and the request id to quote (also in the x-request-id header). */
+export function errorBody(message: string, requestId: string): { message: string; request_id: string } {
+  return { message, request_id: requestId };
+}
+
 /** The one place errors become responses. Unexpected errors are logged and never described. */
 export function errorHandler(err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply): void {
+  // Also for requests that failed before the hooks that set it (a malformed URL).
+  void reply.header('x-request-id', request.id);
   if (err instanceof AppError) {
     if (err.retryAfterS !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterS))));
-    void reply.code(statusOf(err, request)).send({ message: err.message });
+    void reply.code(statusOf(err, request)).send(errorBody(err.message, request.id));
     return;
   }
   const fastifyErr = err as FastifyError;
   if (fastifyErr.validation) {
-    void reply.code(400).send({ message: describeValidation(fastifyErr) });
+    void reply.code(400).send(errorBody(describeValidation(fastifyErr), request.id));
     return;
   }
   const status = fastifyErr.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    // Fastify's own client errors: bad JSON, empty body, too large, bad content type.
-    void reply.code(status).send({ message: clientErrorMessage(fastifyErr) });
+    // Fastify's own client errors: bad JSON, empty body, too large, bad content type, bad URL.
+    void reply.code(status).send(errorBody(clientErrorMessage(fastifyErr), request.id));
     return;
   }
   const unavailable = databaseFailureResponse(err); // lost connection, timeout, contention: retry later
   if (unavailable) {
     request.log.warn({ err }, 'database failure');
-    void reply.code(503).header('retry-after', unavailable.retryAfterS).send({ message: unavailable.message, request_id: request.id });
+    void reply.code(503).header('retry-after', unavailable.retryAfterS).send(errorBody(unavailable.message, request.id));
     return;
   }
   request.log.error({ err }, 'unexpected error');
-  void reply.code(500).send({ message: DEFAULT_MESSAGE.INTERNAL, request_id: request.id });
+  void reply.code(500).send(errorBody(DEFAULT_MESSAGE.INTERNAL, request.id));
 }
 
 /** An unknown acting user is answered with the code the route declares (API.md: 511, 512 or 401). */
@@ -144,6 +153,8 @@ function clientErrorMessage(err: FastifyError): string {
       return 'body: must be a JSON object';
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return DEFAULT_MESSAGE.PAYLOAD_TOO_LARGE;
+    case 'FST_ERR_BAD_URL':
+      return 'URL path: malformed percent-encoding (encode non-ASCII characters as UTF-8, e.g. %E5%8A%9B)';
     default:
       return err.message;
   }

@@ -25,10 +25,8 @@ export interface Transition {
   by: 'buyer' | 'seller' | 'sweeper';
   effect: OrderEffect;
   cancelReason?: 'buyer' | 'timeout';
-  /** What the caller is told when the order is in another state (API.md's table). */
+  /** What the caller is told when the order is in another state (API.md's table; worded in messages.ts). */
   refuse: Partial<Record<OrderStatus, ErrorCode>>;
-  /** The action in words, for refusal messages. */
-  verb: string;
 }
 
 /** The order state machine: unpaid → paid → shipped → received, or → cancelled. */
@@ -40,7 +38,6 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderAction, Transition>> = {
     by: 'buyer',
     effect: 'debit_buyer',
     refuse: { paid: 'INVALID_ORDER', shipped: 'INVALID_ORDER', received: 'INVALID_ORDER', cancelled: 'INVALID_ORDER' },
-    verb: 'pay',
   },
   ship: {
     from: ['paid'],
@@ -49,7 +46,6 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderAction, Transition>> = {
     by: 'seller',
     effect: 'none',
     refuse: { unpaid: 'ORDER_NOT_PAID', shipped: 'ORDER_SHIPPED', received: 'ORDER_SHIPPED', cancelled: 'ORDER_CLOSED' },
-    verb: 'ship',
   },
   receive: {
     from: ['shipped'],
@@ -58,7 +54,6 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderAction, Transition>> = {
     by: 'buyer',
     effect: 'credit_seller',
     refuse: { unpaid: 'ORDER_NOT_SHIPPED', paid: 'ORDER_NOT_SHIPPED', received: 'ORDER_RECEIVED', cancelled: 'ORDER_CLOSED' },
-    verb: 'confirm receipt of',
   },
   cancel: {
     from: ['unpaid', 'paid'],
@@ -68,7 +63,6 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderAction, Transition>> = {
     effect: 'restock_and_refund',
     cancelReason: 'buyer',
     refuse: { shipped: 'ORDER_NOT_CANCELLABLE', received: 'ORDER_NOT_CANCELLABLE', cancelled: 'ORDER_CLOSED' },
-    verb: 'cancel',
   },
   /** The timeout: an unpaid order past its deadline (see past_deadline in migrations/004). */
   expire: {
@@ -79,29 +73,11 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderAction, Transition>> = {
     effect: 'restock_and_refund',
     cancelReason: 'timeout',
     refuse: {},
-    verb: 'expire',
   },
 };
 
-const STATE_WORDS: Record<OrderStatus, string> = {
-  unpaid: 'the order is not paid yet',
-  paid: 'the order is already paid',
-  shipped: 'the order is already shipped',
-  received: 'the order is already received',
-  cancelled: 'the order is cancelled',
-};
-
-/**
- * The refusal for attempting `action` on an order that is `status` now, or null when the
- * state machine allows it. `cancelReason` only words the message.
- */
-export function refusal(
-  action: OrderAction,
-  status: OrderStatus,
-  cancelReason: 'buyer' | 'timeout' | null = null,
-): { code: ErrorCode; message: string } | null {
+/** The code refusing `action` on an order that is `status` now, or null when the state machine allows it. */
+export function refusal(action: OrderAction, status: OrderStatus): { code: ErrorCode } | null {
   const t = ORDER_TRANSITIONS[action];
-  if (t.from.includes(status)) return null;
-  const why = status === 'cancelled' && cancelReason !== null ? (cancelReason === 'timeout' ? ' (not paid in time)' : ' (by the buyer)') : '';
-  return { code: t.refuse[status] ?? 'INVALID_ORDER', message: `cannot ${t.verb} this order: ${STATE_WORDS[status]}${why}` };
+  return t.from.includes(status) ? null : { code: t.refuse[status] ?? 'INVALID_ORDER' };
 }

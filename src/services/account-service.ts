@@ -1,13 +1,14 @@
 import type { Actor } from '../domain/actor.js';
+import { refuse, refusalError } from '../domain/messages.js';
 import type { Queryable } from '../db/database.js';
-import { AppError, fail } from '../errors.js';
+import { fail } from '../errors.js';
 import { unindexStore } from '../repositories/search-repository.js';
 import * as sessions from '../repositories/sessions-repository.js';
 import * as stores from '../repositories/stores-repository.js';
 import * as users from '../repositories/users-repository.js';
 import type { ServiceContext } from './context.js';
 import { fenceKey } from './read-routing.js';
-import { attemptWrite, explainRefusal } from './refusals.js';
+import { attemptWrite, refusalOf } from './refusals.js';
 
 export type AccountService = ReturnType<typeof createAccountService>;
 
@@ -23,7 +24,7 @@ export function createAccountService(ctx: ServiceContext) {
 
   /** Throws the refusal of a statement whose credential check failed (asked on the transaction it ran in). */
   const refused = async (q: Queryable, actor: Actor): Promise<never> => {
-    throw (await explainRefusal(q, { actor })) ?? new AppError('AUTH_FAILED');
+    throw (await refusalOf(q, { actor })) ?? refusalError({ reason: 'credential changed' });
   };
 
   async function register(userId: string, password: string): Promise<void> {
@@ -84,7 +85,7 @@ export function createAccountService(ctx: ServiceContext) {
   async function operatorSession(userId: string, terminal: string): Promise<Actor> {
     const tokenId = ctx.ids.newId();
     if ((await sessions.openOperatorSession(db, userId, terminal, tokenId, settings.tokenTtlS)) === null) {
-      fail('UNKNOWN_USER', `user ${userId} does not exist`);
+      refuse({ reason: 'unknown user', userId });
     }
     return { userId, credential: { kind: 'session', terminal, tokenId } };
   }

@@ -1,14 +1,13 @@
 import type { Actor } from '../domain/actor.js';
-import { fail } from '../errors.js';
+import { refuse } from '../domain/messages.js';
 import * as users from '../repositories/users-repository.js';
 import type { ServiceContext } from './context.js';
 
+/** Why the token checker refused a token, as a refusal (worded in domain/messages.ts). */
 const TOKEN_REFUSALS = {
-  missing: 'no token: send the token from /auth/login in the `token` header',
-  malformed: 'malformed token: send the token from /auth/login unchanged',
-  'not ours': 'token not issued by this server (or its secret has changed): log in again',
-  expired: 'token expired: log in again',
-  'other user': 'token of another user: it must belong to the user_id of the request',
+  malformed: 'malformed token',
+  'not ours': 'token not ours',
+  expired: 'token expired',
 } as const;
 
 export type Authenticator = ReturnType<typeof createAuthenticator>;
@@ -31,10 +30,10 @@ export function createAuthenticator({ db, tokens, passwords }: Pick<ServiceConte
 
   /** Why a token was refused: an unknown user first (API.md's order), else what is wrong with it. */
   async function refuseToken(userId: string, token: string | undefined): Promise<never> {
-    if ((await users.findPasswordHash(db, userId)) === null) fail('UNKNOWN_USER', `user ${userId} does not exist`);
-    if (token === undefined || token === '') fail('AUTH_FAILED', TOKEN_REFUSALS.missing);
+    if ((await users.findPasswordHash(db, userId)) === null) refuse({ reason: 'unknown user', userId });
+    if (token === undefined || token === '') refuse({ reason: 'no token' });
     const checked = tokens.verify(token, Date.now());
-    return fail('AUTH_FAILED', TOKEN_REFUSALS['claims' in checked ? 'other user' : checked.refused]);
+    return refuse({ reason: 'claims' in checked ? 'token of another user' : TOKEN_REFUSALS[checked.refused] });
   }
 
   async function byToken(userId: string, token: string | undefined): Promise<Actor> {
@@ -50,8 +49,8 @@ export function createAuthenticator({ db, tokens, passwords }: Pick<ServiceConte
   async function byPassword(userId: string, password: string): Promise<Actor> {
     const remembered = rememberedActor(userId, password);
     if (remembered !== null) return remembered;
-    const passwordHash = (await users.findPasswordHash(db, userId)) ?? fail('UNKNOWN_USER', `user ${userId} does not exist`);
-    if (!(await passwords.verify(userId, password, passwordHash))) fail('AUTH_FAILED', 'wrong password');
+    const passwordHash = (await users.findPasswordHash(db, userId)) ?? refuse({ reason: 'unknown user', userId });
+    if (!(await passwords.verify(userId, password, passwordHash))) refuse({ reason: 'wrong password' });
     return { userId, credential: { kind: 'password', passwordHash } };
   }
 

@@ -1,15 +1,16 @@
 import type { Queryable } from '../db/database.js';
 import type { Actor } from '../domain/actor.js';
+import { refuse, refusalError } from '../domain/messages.js';
 import { isOrderId, type OrderPage } from '../domain/order.js';
 import { pageOf, type PageRequest } from '../domain/paging.js';
 import type { OrderAction, OrderStatus } from '../domain/order-state.js';
-import { AppError, fail } from '../errors.js';
+import { fail } from '../errors.js';
 import * as orders from '../repositories/orders-repository.js';
 import * as stores from '../repositories/stores-repository.js';
 import * as users from '../repositories/users-repository.js';
 import type { ServiceContext } from './context.js';
 import { fenceKey } from './read-routing.js';
-import { attemptWrite, explainRefusal } from './refusals.js';
+import { attemptWrite, refusalOf } from './refusals.js';
 
 export interface OrderLineInput {
   id: string;
@@ -62,7 +63,7 @@ export function createOrderService(ctx: ServiceContext) {
   async function transition(action: Exclude<OrderAction, 'expire'>, actor: Actor, orderId: string, storeId: string | null = null) {
     if (!isOrderId(orderId)) {
       // Names no order; but an unknown user or a bad credential still answer first.
-      throw (await explainRefusal(db, { actor })) ?? new AppError('INVALID_ORDER', `no such order: ${orderId}`);
+      throw (await refusalOf(db, { actor })) ?? refusalError({ reason: 'no such order', orderId });
     }
     const order = await attemptWrite(db, () => orders.transitionOrder(db, action, orderId, actor, storeId), {
       actor,
@@ -111,7 +112,7 @@ export function createOrderService(ctx: ServiceContext) {
   async function caller(q: Queryable, actor: Actor): Promise<number> {
     const pk = await users.lockActor(q, actor);
     if (pk !== null) return pk;
-    throw (await explainRefusal(q, { actor })) ?? new AppError('AUTH_FAILED');
+    throw (await refusalOf(q, { actor })) ?? refusalError({ reason: 'credential changed' });
   }
 
   /** The caller's orders as buyer, newest first (read from a replica once it has their writes). */
@@ -127,8 +128,8 @@ export function createOrderService(ctx: ServiceContext) {
     const { limit, offset, ...page } = pageOf(query);
     const sellerPk = await caller(db, actor);
     if (storeId !== null) {
-      const store = (await stores.findStore(db, storeId)) ?? fail('STORE_NOT_FOUND', `store ${storeId} does not exist`);
-      if (store.owner_pk !== sellerPk) fail('AUTH_FAILED', `store ${storeId} belongs to another seller`);
+      const store = (await stores.findStore(db, storeId)) ?? refuse({ reason: 'no such store', storeId });
+      if (store.owner_pk !== sellerPk) refuse({ reason: "another seller's store", storeId });
     }
     const source =
       storeId !== null

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.js';
 import type { Actor } from '../domain/actor.js';
+import { refusalError, type Refusal } from '../domain/messages.js';
 import { refusal, type OrderAction } from '../domain/order-state.js';
 import { AppError } from '../errors.js';
 import { findStockLevels, MAX_STOCK } from '../repositories/books-repository.js';
@@ -27,8 +28,8 @@ export interface Attempt {
   balanceChange?: number;
 }
 
-/** The refusal for an attempt that changed nothing, or null when nothing stands in its way (any more). */
-export async function explainRefusal(q: Queryable, attempt: Attempt): Promise<AppError | null> {
+/** Why an attempt changed nothing, precisely (worded in domain/messages.ts), or null when nothing stands in its way (any more). */
+export async function explainRefusal(q: Queryable, attempt: Attempt): Promise<Refusal | null> {
   const { actor } = attempt;
   const credential = actor.credential;
   const user = await findCredentialFacts(q, actor.userId, credential.kind === 'session' ? credential.terminal : null);
@@ -37,24 +38,23 @@ export async function explainRefusal(q: Queryable, attempt: Attempt): Promise<Ap
   const userPk = user!.id;
 
   if (attempt.newStoreId !== undefined && (await findStore(q, attempt.newStoreId)) !== null) {
-    return new AppError('STORE_EXISTS', `store ${attempt.newStoreId} already exists`);
+    return { reason: 'store exists', storeId: attempt.newStoreId };
   }
   if (attempt.store) {
-    const store = await findStore(q, attempt.store.id);
-    if (store === null) return new AppError('STORE_NOT_FOUND', `store ${attempt.store.id} does not exist`);
-    if (store.closed) return new AppError('STORE_NOT_FOUND', `store ${attempt.store.id} is closed`);
-    if (attempt.store.as === 'owner' && store.owner_pk !== userPk) {
-      return new AppError('AUTH_FAILED', `store ${attempt.store.id} belongs to another seller`);
-    }
+    const storeId = attempt.store.id;
+    const store = await findStore(q, storeId);
+    if (store === null) return { reason: 'no such store', storeId };
+    if (store.closed) return { reason: 'store closed', storeId };
+    if (attempt.store.as === 'owner' && store.owner_pk !== userPk) return { reason: "another seller's store", storeId };
     if (attempt.books) {
-      const levels = await findStockLevels(q, attempt.store.id, attempt.books.ids);
+      const levels = await findStockLevels(q, storeId, attempt.books.ids);
       const missing = attempt.books.ids.find((id) => !levels.has(id));
-      if (missing !== undefined) return new AppError('BOOK_NOT_FOUND', `book ${missing} is not in store ${attempt.store.id}`);
+      if (missing !== undefined) return { reason: 'no such book', storeId, bookId: missing };
       const change = attempt.books.change ?? [];
       for (const [i, id] of attempt.books.ids.entries()) {
         const after = levels.get(id)! + (change[i] ?? 0);
-        if (after < 0) return new AppError('STOCK_TOO_LOW', `stock level too low: book ${id} has ${levels.get(id)}`);
-        if (after > MAX_STOCK) return new AppError('BAD_REQUEST', `add_stock_level: stock level would exceed ${MAX_STOCK}`);
+        if (after < 0) return { reason: 'stock too low', bookId: id, stock: levels.get(id)! };
+        if (after > MAX_STOCK) return { reason: 'stock over limit', max: MAX_STOCK };
       }
     }
   }
@@ -62,39 +62,42 @@ export async function explainRefusal(q: Queryable, attempt: Attempt): Promise<Ap
   if (attempt.order) {
     const { id, action, storeId } = attempt.order;
     const order = await findOrderFacts(q, id);
-    if (order === null) return new AppError('INVALID_ORDER', `no such order: ${id}`);
+    if (order === null) return { reason: 'no such order', orderId: id };
     // A store the caller named that is not the order's: the order is not found there.
-    if (storeId != null && storeId !== order.store_id) return new AppError('INVALID_ORDER', `no such order in store ${storeId}`);
+    if (storeId != null && storeId !== order.store_id) return { reason: 'order not in store', storeId };
     if (action === 'ship') {
-      if (order.seller_pk !== userPk) return new AppError('AUTH_FAILED', "the order is another seller's");
+      if (order.seller_pk !== userPk) return { reason: "another seller's order" };
     } else if (order.buyer_pk !== userPk) {
-      return new AppError('INVALID_ORDER', 'not your order: it was placed by another buyer');
+      return { reason: "another buyer's order" };
     }
-    const refused = refusal(action, order.status, order.cancel_reason);
-    if (refused) return new AppError(refused.code, refused.message);
+    if (refusal(action, order.status)) return { reason: 'order state', action, status: order.status, cancelReason: order.cancel_reason };
     if (action === 'pay' && user!.balance < order.total_price) {
-      return new AppError('INSUFFICIENT_FUNDS', `not sufficient funds: the order costs ${order.total_price}, the balance is ${user!.balance}`);
+      return { reason: 'funds too low for order', total: order.total_price, balance: user!.balance };
     }
   }
 
   if (attempt.balanceChange !== undefined) {
     const after = user!.balance + attempt.balanceChange;
-    if (after < 0) return new AppError('INSUFFICIENT_FUNDS', `not sufficient funds: the balance is ${user!.balance}`);
-    if (after > MAX_BALANCE) return new AppError('BAD_REQUEST', 'add_value: the balance would exceed the largest amount the service holds');
+    if (after < 0) return { reason: 'funds too low', balance: user!.balance };
+    if (after > MAX_BALANCE) return { reason: 'balance over limit' };
   }
   return null;
 }
 
+/** The refusal of an attempt as the error to throw, or null (see explainRefusal). */
+export async function refusalOf(q: Queryable, attempt: Attempt): Promise<AppError | null> {
+  const why = await explainRefusal(q, attempt);
+  return why === null ? null : refusalError(why);
+}
+
 /** Steps 2 and 3: the user exists, and the credential is still theirs and current. */
-function refuseCredential(actor: Actor, user: CredentialFacts | null): AppError | null {
-  if (user === null) return new AppError('UNKNOWN_USER', `user ${actor.userId} does not exist`);
+function refuseCredential(actor: Actor, user: CredentialFacts | null): Refusal | null {
+  if (user === null) return { reason: 'unknown user', userId: actor.userId };
   const c = actor.credential;
-  if (c.kind === 'password') {
-    return user.password_hash === c.passwordHash ? null : new AppError('AUTH_FAILED', 'the password has just been changed');
-  }
-  if (user.token_id === null) return new AppError('AUTH_FAILED', 'token no longer valid: logged out, or the password was changed');
-  if (user.token_id !== c.tokenId) return new AppError('AUTH_FAILED', `token replaced by a newer login on terminal ${c.terminal}`);
-  if (user.expired) return new AppError('AUTH_FAILED', 'token expired: log in again');
+  if (c.kind === 'password') return user.password_hash === c.passwordHash ? null : { reason: 'password changed' };
+  if (user.token_id === null) return { reason: 'session ended' };
+  if (user.token_id !== c.tokenId) return { reason: 'token replaced', terminal: c.terminal };
+  if (user.expired) return { reason: 'token expired' };
   return null;
 }
 
@@ -113,7 +116,7 @@ export async function attemptWrite<T>(
     const result = await write();
     if (result !== null) return result;
     const why = await explainRefusal(q, attempt);
-    if (why) throw why;
+    if (why) throw refusalError(why);
     if (i >= tries) throw new AppError('UNAVAILABLE', 'the request kept conflicting with others; try again');
   }
 }

@@ -1,3 +1,4 @@
+import { refuse } from '../domain/messages.js';
 import { pageOf, type PageRequest } from '../domain/paging.js';
 import { fieldLexemes } from '../domain/search/document.js';
 import { SEARCH_FIELDS, type SearchField } from '../domain/search/fields.js';
@@ -43,7 +44,7 @@ export function createSearchService({ db, reads }: Pick<ServiceContext, 'db' | '
     const total = Number(rows[0]?.total ?? 0);
     if (total === 0 && storeId !== null) {
       const store = await findStore(db, storeId);
-      if (store === null || store.closed) fail('STORE_NOT_FOUND', `store ${storeId} ${store === null ? 'does not exist' : 'is closed'}`);
+      if (store === null || store.closed) refuse({ reason: store === null ? 'no such store' : 'store closed', storeId });
     }
     const books: SearchBook[] = [];
     for (const { total: _total, id, ...book } of rows) if (id !== null) books.push({ id, ...book, tags: book.tags ?? [] });

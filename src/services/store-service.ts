@@ -7,7 +7,7 @@ import { indexListing } from '../repositories/search-repository.js';
 import * as stores from '../repositories/stores-repository.js';
 import type { ServiceContext } from './context.js';
 import { fenceKey } from './read-routing.js';
-import { attemptWrite, explainRefusal } from './refusals.js';
+import { attemptWrite, refusalOf } from './refusals.js';
 
 export type StoreService = ReturnType<typeof createStoreService>;
 
@@ -39,7 +39,7 @@ export function createStoreService({ db, reads }: Pick<ServiceContext, 'db' | 'r
           added++;
           continue;
         }
-        const why = await explainRefusal(tx, { actor, store: { id: storeId, as: 'owner' } });
+        const why = await refusalOf(tx, { actor, store: { id: storeId, as: 'owner' } });
         if (why) throw why;
         if (!skipExisting) throw new AppError('BOOK_EXISTS', `book ${book.id} is already in store ${storeId}`);
       }

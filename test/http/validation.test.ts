@@ -283,10 +283,14 @@ describe(`validation (${DB_KIND})`, () => {
     expectCode(await api.post('/buyer/query_order', { ...VALID['/buyer/query_order']!(fx), page_size: 100, page: 1, status: 'unpaid' }), 200);
   });
 
-  test('an unknown route → 404 with a JSON message; so is a GET on a POST endpoint', async () => {
-    for (const [method, path] of [['POST', '/nope'], ['GET', '/nope'], ['POST', '/buyer/cancel'], ['GET', '/auth/login'], ['POST', '/auth'], ['DELETE', '/buyer/new_order']] as const) {
+  test('an unknown route → 404 with a JSON message; a known path with the wrong method → 405 with Allow', async () => {
+    for (const [method, path] of [['POST', '/nope'], ['GET', '/nope'], ['POST', '/buyer/cancel'], ['POST', '/auth']] as const) {
       const res = await raw(path, method === 'POST' ? '{}' : undefined, method === 'POST' ? 'application/json' : null, method);
       expectCode(res, 404, `${method} ${path}`);
+    }
+    for (const [method, path] of [['GET', '/auth/login'], ['DELETE', '/buyer/new_order']] as const) {
+      const res = await raw(path, undefined, null, method);
+      expectCode(res, 405, `${method} ${path}`);
     }
   });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ERROR_STATUS } from '../../src/errors.js';
+import { refusalError } from '../../src/domain/messages.js';
 import { ORDER_STATUSES, ORDER_TRANSITIONS, refusal, type OrderAction, type OrderStatus } from '../../src/domain/order-state.js';
 
 /** API.md's table: what each call answers for an order in each state. */
@@ -23,7 +24,7 @@ describe('order state machine', () => {
 
   test('each transition leads out of the states it accepts, stamping its own time', () => {
     for (const t of Object.values(ORDER_TRANSITIONS)) {
-      assert.ok(!t.from.includes(t.to), `${t.verb}: ${t.to} is not one of its own starting states`);
+      assert.ok(!t.from.includes(t.to), `${t.stamp}: ${t.to} is not one of its own starting states`);
     }
     assert.deepEqual(ORDER_TRANSITIONS.expire.from, ['unpaid'], 'only unpaid orders time out');
     assert.equal(ORDER_TRANSITIONS.expire.cancelReason, 'timeout');
@@ -31,9 +32,12 @@ describe('order state machine', () => {
   });
 
   test('refusal messages say what state the order is in, and why a cancelled one is', () => {
-    assert.match(refusal('pay', 'paid')!.message, /already paid/);
-    assert.match(refusal('pay', 'cancelled', 'timeout')!.message, /cancelled \(not paid in time\)/);
-    assert.match(refusal('ship', 'cancelled', 'buyer')!.message, /cancelled \(by the buyer\)/);
+    const words = (action: Exclude<OrderAction, 'expire'>, status: OrderStatus, cancelReason: 'buyer' | 'timeout' | null = null) =>
+      refusalError({ reason: 'order state', action, status, cancelReason }).message;
+    assert.match(words('pay', 'paid'), /already paid/);
+    assert.match(words('pay', 'cancelled', 'timeout'), /cancelled \(not paid in time\)/);
+    assert.match(words('ship', 'cancelled', 'buyer'), /cancelled \(by the buyer\)/);
+    assert.match(words('receive', 'paid'), /not shipped yet/);
     assert.equal(refusal('cancel', 'paid'), null);
   });
 });
