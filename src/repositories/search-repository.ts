@@ -1,14 +1,14 @@
 import type { Queryable } from '../db/database.js';
-import { MAX_LISTINGS_PER_TEXT, storeLexeme, textFingerprint } from '../domain/search/document.js';
+import { MAX_LISTINGS_PER_TEXT, storeLexeme, type SearchDocument } from '../domain/search/document.js';
 
 /**
  * Indexes one listing, inside add_book's transaction: the listing joins the text row of the
  * same content if one has room (adding its store's lexeme and counting it), or starts one.
  * Two listings of a new content indexed at the same moment may each start a row: harmless,
- * every listing still belongs to exactly one text.
+ * every listing still belongs to exactly one text. The document is computed by the caller,
+ * before the transaction: no tokenizing or hashing while rows are locked.
  */
-export async function indexListing(q: Queryable, storeId: string, bookId: string, lexemes: readonly string[]): Promise<void> {
-  const fingerprint = textFingerprint(lexemes);
+export async function indexListing(q: Queryable, storeId: string, bookId: string, { lexemes, fingerprint }: SearchDocument): Promise<void> {
   const store = storeLexeme(storeId);
   const joined = await q.query<{ text_id: number }>(
     `UPDATE search_texts SET listings = listings + 1, lexemes = lexemes || array_to_tsvector(ARRAY[$2::text])

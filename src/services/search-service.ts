@@ -1,5 +1,5 @@
 import { pageOf, type PageRequest } from '../domain/paging.js';
-import { fieldLexemes } from '../domain/search/document.js';
+import { fieldLexemes, textFingerprint } from '../domain/search/document.js';
 import { SEARCH_FIELDS, type SearchField } from '../domain/search/fields.js';
 import { tierQueries } from '../domain/search/query.js';
 import { keywordWords } from '../domain/search/tokenizer.js';
@@ -60,7 +60,10 @@ export function createSearchService({ db, reads }: Pick<ServiceContext, 'db' | '
     for (;;) {
       const indexed = await db.transaction(async (tx) => {
         const batch = await repo.lockUnindexed(tx, batchSize);
-        for (const b of batch) await repo.indexListing(tx, b.store_id, b.book_id, fieldLexemes({ ...b, id: b.book_id }));
+        for (const b of batch) {
+          const lexemes = fieldLexemes({ ...b, id: b.book_id });
+          await repo.indexListing(tx, b.store_id, b.book_id, { lexemes, fingerprint: textFingerprint(lexemes) });
+        }
         return batch.length;
       });
       if (indexed === 0) return done;
