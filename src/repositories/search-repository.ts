@@ -161,12 +161,8 @@ export async function backfillPending(q: Queryable): Promise<boolean> {
   return rows.length > 0;
 }
 
-/**
- * In a transaction: takes the backfill lock, then returns up to `limit` listings without a
- * search document. When there are none left, marks the backfill done.
- */
-export async function lockUnindexed(q: Queryable, limit: number): Promise<UnindexedBook[]> {
-  await q.query('SELECT pg_advisory_xact_lock($1)', [BACKFILL_LOCK]);
+/** Up to `limit` listings without a search document, with the fields indexing reads; locks nothing. */
+export async function findUnindexed(q: Queryable, limit: number): Promise<UnindexedBook[]> {
   const { rows } = await q.query<UnindexedBook>(
     `SELECT b.store_id, b.book_id, b.title, b.author, b.publisher, b.tags, b.author_intro, b.book_intro, b.content
        FROM (SELECT l.store_id, l.book_id FROM listings l
@@ -175,6 +171,30 @@ export async function lockUnindexed(q: Queryable, limit: number): Promise<Uninde
        JOIN books b ON b.store_id = missing.store_id AND b.book_id = missing.book_id`,
     [limit],
   );
-  if (rows.length === 0) await q.query('DELETE FROM search_backfill');
   return rows;
+}
+
+export const listingKey = (storeId: string, bookId: string): string => `${storeId}\u0000${bookId}`;
+
+/**
+ * In a transaction: takes the backfill lock (servers starting together take turns), then says
+ * which of these listings still lack a search document (listingKey); another server may have
+ * indexed some since they were read.
+ */
+export async function claimUnindexed(q: Queryable, books: readonly Pick<UnindexedBook, 'store_id' | 'book_id'>[]): Promise<Set<string>> {
+  await q.query('SELECT pg_advisory_xact_lock($1)', [BACKFILL_LOCK]);
+  const { rows } = await q.query<{ store_id: string; book_id: string }>(
+    `SELECT k.store_id, k.book_id FROM unnest($1::text[], $2::text[]) AS k (store_id, book_id)
+      WHERE NOT EXISTS (SELECT 1 FROM search_documents d WHERE d.store_id = k.store_id AND d.book_id = k.book_id)`,
+    [books.map((b) => b.store_id), books.map((b) => b.book_id)],
+  );
+  return new Set(rows.map((r) => listingKey(r.store_id, r.book_id)));
+}
+
+/**
+ * Marks the backfill done, once findUnindexed finds nothing: every listing made since the
+ * migration is indexed by the transaction that makes it, so none can lack a document again.
+ */
+export async function finishBackfill(q: Queryable): Promise<void> {
+  await q.query('DELETE FROM search_backfill');
 }
