@@ -2,8 +2,9 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ResolvedConfig } from './config.js';
 import type { Database } from './db/database.js';
-import { AppError, errorHandler } from './errors.js';
+import { errorHandler } from './errors.js';
 import { registerAuthentication } from './http/authenticate.js';
+import { BODY_LIMIT, registerBodyParser } from './http/body-parser.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { clientErrorHandler, frameworkErrors, registerManners, requestIdFor } from './http/manners.js';
 import { registerThrottle, Throttle } from './http/throttle.js';
@@ -39,8 +40,6 @@ export interface App {
   metrics: Metrics;
 }
 
-const BODY_LIMIT = 32 * 1024 * 1024; // add_book may carry several MB of base64 pictures
-
 /** Builds the HTTP application and its services; does not listen, and does not touch the database. */
 export async function buildApp({ config, db, replica = null, routes = 'all', logger = true, throttle = new Throttle() }: AppOptions): Promise<App> {
   const server = Fastify({
@@ -48,7 +47,7 @@ export async function buildApp({ config, db, replica = null, routes = 'all', log
     logger: logger && serverLoggerOptions(config.logLevel),
     // One access line per request instead of Fastify's two: see observability/plugin.ts.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT,
+    bodyLimit: BODY_LIMIT, // add_book raises its own (routes/seller.ts)
     // x-request-id kept when sane; malformed URLs and requests answered as API errors (http/manners.ts).
     genReqId: requestIdFor,
     frameworkErrors,
@@ -59,16 +58,7 @@ export async function buildApp({ config, db, replica = null, routes = 'all', log
     keepAliveTimeout: 72_000,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // Clients that send JSON without the header, or as text/plain (fetch's default for a string
-  // body), still get JSON handling (or a clear 400).
-  server.removeContentTypeParser('text/plain');
-  server.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, body === '' ? undefined : JSON.parse(body as string));
-    } catch {
-      done(new AppError('BAD_REQUEST', 'body: must be a JSON object'), undefined);
-    }
-  });
+  registerBodyParser(server);
 
   const metrics = createMetrics();
   const services = servicesFor(config, db, orderEventCounters(metrics), replica);

@@ -8,7 +8,6 @@ export const ERROR_STATUS = {
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
   USER_NOT_FOUND: 511,
   USER_EXISTS: 512,
   BUYER_NOT_FOUND: 512,
@@ -48,7 +47,6 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
   NOT_FOUND: 'no such endpoint',
   METHOD_NOT_ALLOWED: 'method not allowed',
   PAYLOAD_TOO_LARGE: 'request body too large',
-  UNSUPPORTED_MEDIA_TYPE: 'unsupported content type',
   USER_NOT_FOUND: 'user id does not exist',
   USER_EXISTS: 'user id already exists',
   BUYER_NOT_FOUND: 'user id does not exist',
@@ -124,8 +122,8 @@ export function errorHandler(err: FastifyError | AppError, request: FastifyReque
   }
   const status = fastifyErr.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    // Fastify's own client errors: bad JSON, empty body, too large, bad content type, bad URL.
-    void reply.code(status).send(errorBody(clientErrorMessage(fastifyErr), request.id));
+    // Fastify's own client errors: bad JSON, empty body, too large, bad URL.
+    void reply.code(status).send(errorBody(clientErrorMessage(fastifyErr, request), request.id));
     return;
   }
   const unavailable = databaseFailureResponse(err); // lost connection, timeout, contention: retry later
@@ -146,13 +144,13 @@ export function statusOf(err: AppError, request: FastifyRequest): number {
   return ERROR_STATUS[typeof auth.unknownUser === 'function' ? auth.unknownUser(request) : auth.unknownUser];
 }
 
-function clientErrorMessage(err: FastifyError): string {
+function clientErrorMessage(err: FastifyError, request: FastifyRequest): string {
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'body: must be a JSON object';
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return DEFAULT_MESSAGE.PAYLOAD_TOO_LARGE;
+      return `${DEFAULT_MESSAGE.PAYLOAD_TOO_LARGE}: this endpoint accepts at most ${request.routeOptions.bodyLimit} bytes`;
     case 'FST_ERR_BAD_URL':
       return 'URL path: malformed percent-encoding (encode non-ASCII characters as UTF-8, e.g. %E5%8A%9B)';
     default:

@@ -1,14 +1,14 @@
 import type { Queryable } from '../db/database.js';
-import { MAX_LISTINGS_PER_TEXT, storeLexeme, textFingerprint } from '../domain/search/document.js';
+import { MAX_LISTINGS_PER_TEXT, storeLexeme, type SearchDocument } from '../domain/search/document.js';
 
 /**
  * Indexes one listing, inside add_book's transaction: the listing joins the text row of the
  * same content if one has room (adding its store's lexeme and counting it), or starts one.
  * Two listings of a new content indexed at the same moment may each start a row: harmless,
- * every listing still belongs to exactly one text.
+ * every listing still belongs to exactly one text. The document is computed by the caller,
+ * before the transaction: no tokenizing or hashing while rows are locked.
  */
-export async function indexListing(q: Queryable, storeId: string, bookId: string, lexemes: readonly string[]): Promise<void> {
-  const fingerprint = textFingerprint(lexemes);
+export async function indexListing(q: Queryable, storeId: string, bookId: string, { lexemes, fingerprint }: SearchDocument): Promise<void> {
   const store = storeLexeme(storeId);
   const joined = await q.query<{ text_id: number }>(
     `UPDATE search_texts SET listings = listings + 1, lexemes = lexemes || array_to_tsvector(ARRAY[$2::text])
@@ -161,12 +161,8 @@ export async function backfillPending(q: Queryable): Promise<boolean> {
   return rows.length > 0;
 }
 
-/**
- * In a transaction: takes the backfill lock, then returns up to `limit` listings without a
- * search document. When there are none left, marks the backfill done.
- */
-export async function lockUnindexed(q: Queryable, limit: number): Promise<UnindexedBook[]> {
-  await q.query('SELECT pg_advisory_xact_lock($1)', [BACKFILL_LOCK]);
+/** Up to `limit` listings without a search document, with the fields indexing reads; locks nothing. */
+export async function findUnindexed(q: Queryable, limit: number): Promise<UnindexedBook[]> {
   const { rows } = await q.query<UnindexedBook>(
     `SELECT b.store_id, b.book_id, b.title, b.author, b.publisher, b.tags, b.author_intro, b.book_intro, b.content
        FROM (SELECT l.store_id, l.book_id FROM listings l
@@ -175,6 +171,30 @@ export async function lockUnindexed(q: Queryable, limit: number): Promise<Uninde
        JOIN books b ON b.store_id = missing.store_id AND b.book_id = missing.book_id`,
     [limit],
   );
-  if (rows.length === 0) await q.query('DELETE FROM search_backfill');
   return rows;
+}
+
+export const listingKey = (storeId: string, bookId: string): string => `${storeId}\u0000${bookId}`;
+
+/**
+ * In a transaction: takes the backfill lock (servers starting together take turns), then says
+ * which of these listings still lack a search document (listingKey); another server may have
+ * indexed some since they were read.
+ */
+export async function claimUnindexed(q: Queryable, books: readonly Pick<UnindexedBook, 'store_id' | 'book_id'>[]): Promise<Set<string>> {
+  await q.query('SELECT pg_advisory_xact_lock($1)', [BACKFILL_LOCK]);
+  const { rows } = await q.query<{ store_id: string; book_id: string }>(
+    `SELECT k.store_id, k.book_id FROM unnest($1::text[], $2::text[]) AS k (store_id, book_id)
+      WHERE NOT EXISTS (SELECT 1 FROM search_documents d WHERE d.store_id = k.store_id AND d.book_id = k.book_id)`,
+    [books.map((b) => b.store_id), books.map((b) => b.book_id)],
+  );
+  return new Set(rows.map((r) => listingKey(r.store_id, r.book_id)));
+}
+
+/**
+ * Marks the backfill done, once findUnindexed finds nothing: every listing made since the
+ * migration is indexed by the transaction that makes it, so none can lack a document again.
+ */
+export async function finishBackfill(q: Queryable): Promise<void> {
+  await q.query('DELETE FROM search_backfill');
 }

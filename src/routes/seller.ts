@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ADD_BOOK_BODY_LIMIT } from '../http/body-parser.js';
 import type { RouteConfig } from '../http/route-config.js';
 import { sellerSchemas as s } from '../schemas/seller.js';
 
@@ -13,10 +14,14 @@ export const sellerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return OK;
   });
 
-  app.post('/seller/add_book', { schema: { ...s.addBook, summary: '添加书籍 List a book' }, config: SELLER_WRITE }, async ({ actor, body, services }) => {
-    await services.stores.addBook(actor, body.store_id, body.book_info, body.stock_level ?? 0);
-    return OK;
-  });
+  app.post(
+    '/seller/add_book',
+    { schema: { ...s.addBook, summary: '添加书籍 List a book' }, config: SELLER_WRITE, bodyLimit: ADD_BOOK_BODY_LIMIT },
+    async ({ actor, body, services }) => {
+      await services.stores.addBook(actor, body.store_id, body.book_info, body.stock_level ?? 0);
+      return OK;
+    },
+  );
 
   app.post(
     '/seller/add_stock_level',

@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
-import { Id, Message, Password, responses } from './common.js';
+import { Id, Message, Password, Token, responses } from './common.js';
 
 export const RegisterBody = Type.Object({ user_id: Id, password: Password });
-export const LoginBody = Type.Object({ user_id: Id, password: Password, terminal: Type.String({ maxLength: 255, pattern: '^[^\\u0000]*$' }) });
+export const LoginBody = Type.Object({ user_id: Id, password: Password, terminal: Token });
 export const LogoutBody = Type.Object({ user_id: Id });
 export const PasswordBody = Type.Object({ user_id: Id, oldPassword: Password, newPassword: Password });
 

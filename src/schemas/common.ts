@@ -11,8 +11,27 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Uni
 const STORABLE_TEXT = '^[^\\u0000\\uD800-\\uDFFF]*$';
 /** Caller-chosen ids: 1–255 Unicode code points. */
 export const Id = Type.String({ minLength: 1, maxLength: 255, pattern: STORABLE_TEXT });
-export const Text = Type.String({ pattern: STORABLE_TEXT });
-export const Password = Type.String({ maxLength: 1024 });
+
+/**
+ * Size caps: each request does bounded work (issue 10). Lengths count code points, as Ajv does.
+ * Short descriptive fields (title, author, currency unit…), intros, a book's content.
+ */
+export const MAX_SHORT_TEXT_CHARS = 1_000;
+export const MAX_INTRO_CHARS = 64 * 1024;
+export const MAX_CONTENT_CHARS = 1024 * 1024;
+export const storableText = (maxLength: number) => Type.String({ maxLength, pattern: STORABLE_TEXT });
+export const ShortText = storableText(MAX_SHORT_TEXT_CHARS);
+export const IntroText = storableText(MAX_INTRO_CHARS);
+export const ContentText = storableText(MAX_CONTENT_CHARS);
+/** Server-made ids (order ids are UUIDs) and client labels such as a login terminal. */
+export const Token = storableText(255);
+
+/**
+ * One declaration for every password field: non-empty, at most 1,024 characters, and no lone
+ * UTF-16 surrogate (encoded for hashing it would silently become U+FFFD, so two different
+ * passwords would verify as the same one).
+ */
+export const Password = Type.String({ minLength: 1, maxLength: 1024, pattern: '^[^\\uD800-\\uDFFF]*$' });
 
 /** A positive count: a JSON integer or, as the course spec types it, a string of digits. */
 export const Count = Type.Union([

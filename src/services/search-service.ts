@@ -1,6 +1,7 @@
 import { refuse } from '../domain/messages.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { pageOf, type PageRequest } from '../domain/paging.js';
-import { fieldLexemes } from '../domain/search/document.js';
+import { searchDocument, type SearchDocument } from '../domain/search/document.js';
 import { SEARCH_FIELDS, type SearchField } from '../domain/search/fields.js';
 import { tierQueries } from '../domain/search/query.js';
 import { keywordWords } from '../domain/search/tokenizer.js';
@@ -59,13 +60,24 @@ export function createSearchService({ db, reads }: Pick<ServiceContext, 'db' | '
     if (!(await repo.backfillPending(db))) return 0;
     let done = 0;
     for (;;) {
-      const indexed = await db.transaction(async (tx) => {
-        const batch = await repo.lockUnindexed(tx, batchSize);
-        for (const b of batch) await repo.indexListing(tx, b.store_id, b.book_id, fieldLexemes({ ...b, id: b.book_id }));
-        return batch.length;
+      // Read and tokenize outside any transaction; only the writes hold the backfill lock.
+      const batch = await repo.findUnindexed(db, batchSize);
+      if (batch.length === 0) {
+        await repo.finishBackfill(db);
+        return done;
+      }
+      const documents: { book: repo.UnindexedBook; document: SearchDocument }[] = [];
+      for (const book of batch) documents.push({ book, document: await searchDocument({ ...book, id: book.book_id }, () => nextTurn()) });
+      done += await db.transaction(async (tx) => {
+        const open = await repo.claimUnindexed(tx, batch);
+        let indexed = 0;
+        for (const { book, document } of documents) {
+          if (!open.has(repo.listingKey(book.store_id, book.book_id))) continue; // another server was first
+          await repo.indexListing(tx, book.store_id, book.book_id, document);
+          indexed++;
+        }
+        return indexed;
       });
-      if (indexed === 0) return done;
-      done += indexed;
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Actor } from '../domain/actor.js';
 import type { BookInfo } from '../domain/book.js';
-import { fieldLexemes } from '../domain/search/document.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { searchDocument, type SearchDocument } from '../domain/search/document.js';
 import { AppError } from '../errors.js';
 import * as books from '../repositories/books-repository.js';
 import { indexListing } from '../repositories/search-repository.js';
@@ -19,8 +20,9 @@ export function createStoreService({ db, reads }: Pick<ServiceContext, 'db' | 'r
   /**
    * Lists books in one of the actor's stores, in one transaction, each searchable as soon as it
    * commits. A book id the store already lists is refused (516), or skipped with `skipExisting`
-   * (the command-line import, which may run again). The search terms are computed before the
-   * transaction opens: no CPU-heavy work while rows are locked.
+   * (the command-line import, which may run again). The search documents are computed before
+   * the transaction opens (no CPU-heavy work while rows are locked), a slice at a time between
+   * other requests' turns on the event loop.
    */
   async function addBooks(
     actor: Actor,
@@ -29,13 +31,14 @@ export function createStoreService({ db, reads }: Pick<ServiceContext, 'db' | 'r
     stockLevel: number,
     { skipExisting = false } = {},
   ): Promise<{ added: number; skipped: number }> {
-    const indexed = list.map((book) => ({ book, lexemes: fieldLexemes(book) }));
+    const indexed: { book: BookInfo; document: SearchDocument }[] = [];
+    for (const book of list) indexed.push({ book, document: await searchDocument(book, () => nextTurn()) });
     const result = await db.transaction(async (tx) => {
       let added = 0;
-      for (const { book, lexemes } of indexed) {
+      for (const { book, document } of indexed) {
         if (await books.insertListing(tx, actor, storeId, book, stockLevel)) {
           await books.insertBookDetails(tx, storeId, book);
-          await indexListing(tx, storeId, book.id, lexemes);
+          await indexListing(tx, storeId, book.id, document);
           added++;
           continue;
         }

@@ -45,19 +45,60 @@ function word(chars: string[]): string {
   return (chars.length > MAX_WORD_CHARS ? chars.slice(0, MAX_WORD_CHARS) : chars).join('');
 }
 
-/** Adds the terms a document field contributes: CJK unigrams and bigrams, whole words. */
-export function addDocumentTerms(text: string, into: Set<string>): void {
-  for (const run of runs(text)) {
-    if (!run.cjk) {
-      into.add(word(run.chars));
-      continue;
-    }
-    const c = run.chars;
-    for (let i = 0; i < c.length; i++) {
-      into.add(c[i]!);
-      if (i + 1 < c.length) into.add(c[i]! + c[i + 1]!);
+/**
+ * Collects a document's terms from text fed a piece at a time, so a long field can be tokenized
+ * in slices (with pauses between them) and abandoned once a budget is spent. Feeding a text in
+ * pieces gives the terms of feeding it whole, as long as no piece starts with a combining mark.
+ */
+export class TermCollector {
+  readonly terms: Set<string>;
+  /** UTF-8 bytes of the distinct terms collected so far. */
+  bytes = 0;
+  /** The current word run (its first MAX_WORD_CHARS characters), or the previous CJK character. */
+  private run: string[] = [];
+  private cjk = false;
+
+  constructor(into: Set<string> = new Set()) {
+    this.terms = into;
+  }
+
+  feed(text: string): void {
+    for (const ch of normalize(text)) {
+      const cjk = CJK.test(ch);
+      if (!cjk && !WORD.test(ch)) {
+        this.end();
+        continue;
+      }
+      if (this.run.length > 0 && cjk !== this.cjk) this.end();
+      this.cjk = cjk;
+      if (cjk) {
+        this.add(ch);
+        if (this.run.length > 0) this.add(this.run[0]! + ch);
+        this.run = [ch];
+      } else if (this.run.length < MAX_WORD_CHARS) {
+        this.run.push(ch);
+      }
     }
   }
+
+  /** Ends the current run: between two texts (two tags never make one word or one bigram). */
+  end(): void {
+    if (!this.cjk && this.run.length > 0) this.add(this.run.join(''));
+    this.run = [];
+  }
+
+  private add(term: string): void {
+    if (this.terms.has(term)) return;
+    this.terms.add(term);
+    this.bytes += Buffer.byteLength(term);
+  }
+}
+
+/** Adds the terms a document field contributes: CJK unigrams and bigrams, whole words. */
+export function addDocumentTerms(text: string, into: Set<string>): void {
+  const collector = new TermCollector(into);
+  collector.feed(text);
+  collector.end();
 }
 
 export function documentTerms(text: string): Set<string> {
