@@ -52,7 +52,7 @@ export async function buildApp({ config, db, replica = null, routes = 'all', log
     genReqId: requestIdFor,
     frameworkErrors,
     clientErrorHandler,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, unicode: false } },
     connectionTimeout: 60_000,
     requestTimeout: 60_000,
     keepAliveTimeout: 72_000,
