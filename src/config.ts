@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, chmodSync, closeSync, constants, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from './db/database.js';
+import { makeFolder } from './db/private-folder.js';
 
 /** Limits on what one client or one request can hold; the defaults are argued in the README. */
 export interface Limits {
@@ -53,6 +55,8 @@ export interface Config {
   replicaUrl: string | undefined;
   /** 'transaction': DATABASE_URL goes through a transaction-mode pooler (PgBouncer). */
   pooler: 'session' | 'transaction';
+  /** At start, how long to keep trying to reach PostgreSQL before giving up (it may be starting too). */
+  dbWaitS: number;
 }
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -68,9 +72,11 @@ type Env = Record<string, string | undefined>;
 function intVar(env: Env, name: string, fallback: number, min: number, max: number, unit = ''): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number${unit} between ${min} and ${max}, got "${raw}"`);
+  // One message for every bad value (-1, 1.5, 10x, out of range): what is accepted, then what was given.
+  const range = `${name} must be a whole number between ${min} and ${max}${unit}, got "${raw}"`;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(range);
   const value = Number(raw.trim());
-  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}${unit}, got ${value}`);
+  if (value < min || value > max) throw new ConfigError(range);
   return value;
 }
 
@@ -86,6 +92,7 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const dataDir = resolve(env.BOOKSTORE_DATA_DIR?.trim() || './data');
+  if (!databaseUrl) prepareDataDir(dataDir);
   const limits = loadLimits(env);
   const role = choice(env, 'BOOKSTORE_ROLE', ROLES, 'all');
   const pooler = choice(env, 'DATABASE_POOLER', ['session', 'transaction'] as const, 'session');
@@ -117,6 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
     drainS: intVar(env, 'BOOKSTORE_DRAIN_S', role === 'api' ? 5 : 0, 0, 300, ' (seconds)'),
     replicaUrl,
     pooler,
+    dbWaitS: intVar(env, 'BOOKSTORE_DB_WAIT_S', 10, 0, 3600, ' (seconds)'),
   };
 }
 
@@ -141,6 +149,7 @@ export function configWith(values: Partial<Config> & { secret: Buffer }): Resolv
     drainS: 0,
     replicaUrl: undefined,
     pooler: 'session',
+    dbWaitS: 0,
     ...values,
   };
 }
@@ -176,6 +185,48 @@ function loadLimits(env: Env): Limits {
     );
   }
   return limits;
+}
+
+/**
+ * The embedded database's folder exists (is created) and is writable, checked before anything
+ * else uses it, so that a path under /proc, a file, or a folder of another user is reported as
+ * what it is, naming the variable.
+ */
+function prepareDataDir(dir: string): void {
+  try {
+    makeFolder(dir);
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const at = e.path ?? dir;
+    const reasons: Record<string, string> = {
+      EACCES: `permission denied on ${at}`,
+      EPERM: `permission denied on ${at}`,
+      ENOTDIR: `${blockingFile(at)} is a file, not a folder`,
+      EEXIST: `${at} is a file, not a folder`,
+      EROFS: `${at} is on a read-only file system`,
+      ENOENT: `no folder can be created at ${at}`,
+    };
+    const reason = (e.code && reasons[e.code]) ?? e.message;
+    throw new ConfigError(
+      `BOOKSTORE_DATA_DIR=${dir} cannot be used: ${reason}${e.code ? ` (${e.code})` : ''}; set BOOKSTORE_DATA_DIR to a folder ${whoRuns()} can write`,
+    );
+  }
+}
+
+/** The deepest existing part of `path`: the file that stands where a folder is needed. */
+function blockingFile(path: string): string {
+  let at = path;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  return at;
+}
+
+function whoRuns(): string {
+  try {
+    return `the user running the server (${userInfo().username})`;
+  } catch {
+    return 'the user running the server';
+  }
 }
 
 /** HMAC-SHA256 keys shorter than its 32-byte output weaken it; a generated key has exactly that. */
@@ -241,7 +292,7 @@ function createSecretFile(dataDir: string, file: string): Buffer {
   const secret = randomBytes(SECRET_BYTES);
   const temp = join(dataDir, `.secret-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   try {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    makeFolder(dataDir);
     const fd = openSync(temp, 'wx', 0o600);
     try {
       writeSync(fd, secret.toString('hex') + '\n');
