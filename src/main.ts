@@ -142,6 +142,8 @@ async function start(config: Config, log: Logger): Promise<void> {
     if (closing) res.setHeader('retry-after', '1');
   });
   let draining = false;
+  // A supervisor's processes share its output: each says which it is.
+  const who = supervised ? `server process ${workerIndex}: ` : '';
   const shutdown = async (signal: NodeJS.Signals) => {
     if (draining) return;
     draining = true;
@@ -149,11 +151,11 @@ async function start(config: Config, log: Logger): Promise<void> {
     // serving, so traffic moves away before the listener closes. SIGINT (Ctrl-C): stop now.
     const drainMs = signal === 'SIGTERM' ? config.drainS * 1000 : 0;
     services.health.startDraining();
-    log.info({ signal, drainS: drainMs / 1000 }, drainMs > 0 ? `${signal}: draining for ${drainMs / 1000} s (/readyz says 503 while requests are still served)` : `${signal}: shutting down`);
+    log.info({ signal, drainS: drainMs / 1000 }, drainMs > 0 ? `${who}${signal}: draining for ${drainMs / 1000} s (/readyz says 503 while requests are still served)` : `${who}${signal}: shutting down`);
     if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
     closing = true;
     const force = setTimeout(() => {
-      log.warn(`stopped after ${SHUTDOWN_GRACE_MS / 1000} s with requests still running`);
+      log.warn(`${who}stopped after ${SHUTDOWN_GRACE_MS / 1000} s with requests still running`);
       flushLogs();
       process.exit(1);
     }, SHUTDOWN_GRACE_MS);
