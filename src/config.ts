@@ -92,7 +92,7 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const dataDir = resolve(env.BOOKSTORE_DATA_DIR?.trim() || './data');
-  if (!databaseUrl) prepareDataDir(dataDir);
+  if (!databaseUrl) checkDataDir(dataDir, () => makeFolder(dataDir));
   const limits = loadLimits(env);
   const role = choice(env, 'BOOKSTORE_ROLE', ROLES, 'all');
   const pooler = choice(env, 'DATABASE_POOLER', ['session', 'transaction'] as const, 'session');
@@ -105,6 +105,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (workers > 1 && !databaseUrl) {
     throw new ConfigError('BOOKSTORE_WORKERS (--workers) above 1 needs DATABASE_URL: the embedded database belongs to one process');
   }
+  // With PostgreSQL and no BOOKSTORE_SECRET the secret is the database's, shared by every process.
+  const secret = databaseUrl && !env.BOOKSTORE_SECRET ? undefined : loadSecret(env.BOOKSTORE_SECRET, dataDir);
+  // After the secret, whose own errors name its file: the embedded database writes here too.
+  if (!databaseUrl) checkDataDir(dataDir, () => accessSync(dataDir, constants.W_OK | constants.X_OK));
   return {
     port: intVar(env, 'PORT', 5000, 0, 65535),
     host,
@@ -112,8 +116,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     orderTimeoutS: intVar(env, 'BOOKSTORE_ORDER_TIMEOUT_S', 900, 1, 365 * 24 * 3600),
     tokenTtlS: intVar(env, 'BOOKSTORE_TOKEN_TTL_S', 3600, 1, 365 * 24 * 3600),
-    // With PostgreSQL and no BOOKSTORE_SECRET the secret is the database's, shared by every process.
-    secret: databaseUrl && !env.BOOKSTORE_SECRET ? undefined : loadSecret(env.BOOKSTORE_SECRET, dataDir),
+    secret,
     scryptLogN: intVar(env, 'BOOKSTORE_SCRYPT_LOG_N', 15, 10, 20),
     poolSize: intVar(env, 'BOOKSTORE_DB_POOL_SIZE', 8, 1, 200),
     limits,
@@ -188,14 +191,12 @@ function loadLimits(env: Env): Limits {
 }
 
 /**
- * The embedded database's folder exists (is created) and is writable, checked before anything
- * else uses it, so that a path under /proc, a file, or a folder of another user is reported as
- * what it is, naming the variable.
+ * Runs a check of the embedded database's folder (made, writable), so that a path under /proc,
+ * a file, or a folder of another user is reported as what it is, naming the variable.
  */
-function prepareDataDir(dir: string): void {
+function checkDataDir(dir: string, check: () => void): void {
   try {
-    makeFolder(dir);
-    accessSync(dir, constants.W_OK | constants.X_OK);
+    check();
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const at = e.path ?? dir;
