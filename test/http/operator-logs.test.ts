@@ -150,3 +150,27 @@ describe('on a terminal: one line per entry', () => {
     assert.match(out, /\n {4}Error: boom\n/);
   });
 });
+
+describe('--workers 2: the supervisor and its processes, each line saying who', { skip: process.env.DATABASE_URL ? false : 'needs DATABASE_URL (several processes)' }, () => {
+  test('one banner, each process listening and stopped, then the supervisor\'s "stopped" last', { timeout: 180_000 }, async () => {
+    const database = await serverDatabase('bookstore_oplogs_workers');
+    const server = launchServer(path.join(tmpdir(), 'bookstore-oplogs-unused'), { ...database.env, LOG_LEVEL: 'info', BOOKSTORE_WORKERS: '2' }, await freePort());
+    try {
+      const listening = (i: number) => new RegExp(`server process ${i} \\(pid \\d+\\) listening`).test(server.output());
+      for (let i = 0; i < 1500 && !(listening(0) && listening(1)); i++) await sleep(100);
+      assert.equal(await stopServer(server, 'SIGTERM'), 0);
+      const all = entries(server.output());
+      assert.equal(all.filter((e) => e.msg.startsWith('bookstore listening on')).length, 1, server.output());
+      assert.equal(all.find((e) => e.msg.startsWith('bookstore listening on'))?.workers, 2);
+      for (const i of [0, 1]) {
+        assert.ok(all.some((e) => new RegExp(`^server process ${i} \\(pid \\d+\\) listening$`).test(e.msg)), server.output());
+        assert.ok(all.some((e) => e.msg === `server process ${i} stopped`), server.output());
+      }
+      assert.equal(all.at(-1)?.msg, 'stopped');
+      assert.equal(all.at(-1)?.pid, server.child.pid, 'the supervisor has the last word');
+    } finally {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+      await database.drop();
+    }
+  });
+});
