@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, chmodSync, closeSync, constants, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_DATABASE_TIMEOUTS, type DatabaseTimeouts } from './db/database.js';
+import { makeFolder } from './db/private-folder.js';
 
 /** Limits on what one client or one request can hold; the defaults are argued in the README. */
 export interface Limits {
@@ -59,6 +61,8 @@ export interface Config {
   pooler: 'session' | 'transaction';
   /** Browser origins allowed cross-origin requests: `scheme://host[:port]`, port `*` for any, or `*` for any origin. */
   corsOrigins: readonly string[];
+  /** At start, how long to keep trying to reach PostgreSQL before giving up (it may be starting too). */
+  dbWaitS: number;
 }
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -83,9 +87,11 @@ export const SCRYPT_LOG_N_RANGE = { min: 10, max: 17 } as const;
 function intVar(env: Env, name: string, fallback: number, min: number, max: number, unit = ''): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number${unit} between ${min} and ${max}, got "${raw}"`);
+  // One message for every bad value (-1, 1.5, 10x, out of range): what is accepted, then what was given.
+  const range = `${name} must be a whole number between ${min} and ${max}${unit}, got "${raw}"`;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(range);
   const value = Number(raw.trim());
-  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}${unit}, got ${value}`);
+  if (value < min || value > max) throw new ConfigError(range);
   return value;
 }
 
@@ -101,6 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const dataDir = resolve(env.BOOKSTORE_DATA_DIR?.trim() || './data');
+  if (!databaseUrl) checkDataDir(dataDir, () => makeFolder(dataDir));
   const limits = loadLimits(env);
   const role = choice(env, 'BOOKSTORE_ROLE', ROLES, 'all');
   const pooler = choice(env, 'DATABASE_POOLER', ['session', 'transaction'] as const, 'session');
@@ -113,6 +120,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (workers > 1 && !databaseUrl) {
     throw new ConfigError('BOOKSTORE_WORKERS (--workers) above 1 needs DATABASE_URL: the embedded database belongs to one process');
   }
+  // With PostgreSQL and no BOOKSTORE_SECRET the secret is the database's, shared by every process.
+  const secret = databaseUrl && !env.BOOKSTORE_SECRET ? undefined : loadSecret(env.BOOKSTORE_SECRET, dataDir);
+  // After the secret, whose own errors name its file: the embedded database writes here too.
+  if (!databaseUrl) checkDataDir(dataDir, () => accessSync(dataDir, constants.W_OK | constants.X_OK));
   return {
     port: intVar(env, 'PORT', 5000, 0, 65535),
     host,
@@ -120,8 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     orderTimeoutS: intVar(env, 'BOOKSTORE_ORDER_TIMEOUT_S', 900, 1, 365 * 24 * 3600),
     tokenTtlS: intVar(env, 'BOOKSTORE_TOKEN_TTL_S', 3600, 1, 365 * 24 * 3600),
-    // With PostgreSQL and no BOOKSTORE_SECRET the secret is the database's, shared by every process.
-    secret: databaseUrl && !env.BOOKSTORE_SECRET ? undefined : loadSecret(env.BOOKSTORE_SECRET, dataDir),
+    secret,
     scryptLogN: intVar(env, 'BOOKSTORE_SCRYPT_LOG_N', 15, SCRYPT_LOG_N_RANGE.min, SCRYPT_LOG_N_RANGE.max, ' (scrypt N = 2^value)'),
     // More hashes at once than libuv has threads would only queue inside libuv, unbounded.
     hashConcurrency: intVar(env, 'BOOKSTORE_HASH_CONCURRENCY', threadPoolSize(env), 1, threadPoolSize(env), " (libuv's thread pool, UV_THREADPOOL_SIZE)"),
@@ -136,6 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
     replicaUrl,
     pooler,
     corsOrigins: corsOrigins(env.BOOKSTORE_CORS_ORIGINS),
+    dbWaitS: intVar(env, 'BOOKSTORE_DB_WAIT_S', 10, 0, 3600, ' (seconds)'),
   };
 }
 
@@ -183,6 +194,7 @@ export function configWith(values: Partial<Config> & { secret: Buffer }): Resolv
     replicaUrl: undefined,
     pooler: 'session',
     corsOrigins: DEFAULT_CORS_ORIGINS,
+    dbWaitS: 0,
     ...values,
   };
 }
@@ -218,6 +230,46 @@ function loadLimits(env: Env): Limits {
     );
   }
   return limits;
+}
+
+/**
+ * Runs a check of the embedded database's folder (made, writable), so that a path under /proc,
+ * a file, or a folder of another user is reported as what it is, naming the variable.
+ */
+function checkDataDir(dir: string, check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const at = e.path ?? dir;
+    const reasons: Record<string, string> = {
+      EACCES: `permission denied on ${at}`,
+      EPERM: `permission denied on ${at}`,
+      ENOTDIR: `${blockingFile(at)} is a file, not a folder`,
+      EEXIST: `${at} is a file, not a folder`,
+      EROFS: `${at} is on a read-only file system`,
+      ENOENT: `no folder can be created at ${at}`,
+    };
+    const reason = (e.code && reasons[e.code]) ?? e.message;
+    throw new ConfigError(
+      `BOOKSTORE_DATA_DIR=${dir} cannot be used: ${reason}${e.code ? ` (${e.code})` : ''}; set BOOKSTORE_DATA_DIR to a folder ${whoRuns()} can write`,
+    );
+  }
+}
+
+/** The deepest existing part of `path`: the file that stands where a folder is needed. */
+function blockingFile(path: string): string {
+  let at = path;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  return at;
+}
+
+function whoRuns(): string {
+  try {
+    return `the user running the server (${userInfo().username})`;
+  } catch {
+    return 'the user running the server';
+  }
 }
 
 /** HMAC-SHA256 keys shorter than its 32-byte output weaken it; a generated key has exactly that. */
@@ -283,7 +335,7 @@ function createSecretFile(dataDir: string, file: string): Buffer {
   const secret = randomBytes(SECRET_BYTES);
   const temp = join(dataDir, `.secret-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   try {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    makeFolder(dataDir);
     const fd = openSync(temp, 'wx', 0o600);
     try {
       writeSync(fd, secret.toString('hex') + '\n');

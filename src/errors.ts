@@ -128,11 +128,10 @@ export function errorHandler(err: FastifyError | AppError, request: FastifyReque
   }
   const unavailable = databaseFailureResponse(err); // lost connection, timeout, contention: retry later
   if (unavailable) {
-    request.log.warn({ err }, 'database failure');
     void reply.code(503).header('retry-after', unavailable.retryAfterS).send(errorBody(unavailable.message, request.id));
     return;
   }
-  request.log.error({ err }, 'unexpected error');
+  // Logged once, with its stack, on the request's access line (observability/plugin.ts).
   void reply.code(500).send(errorBody(DEFAULT_MESSAGE.INTERNAL, request.id));
 }
 

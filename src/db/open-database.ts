@@ -8,12 +8,16 @@ type DatabaseConfig = Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize' | 'lim
 
 /**
  * PostgreSQL when DATABASE_URL is set, embedded PGlite otherwise; migrated (unless told not to:
- * processes that leave that to the release step, `bookstore migrate`).
+ * processes that leave that to the release step, `bookstore migrate`). `onCreate` hears of the
+ * creation of a new embedded database folder.
  */
-export async function openDatabase(config: DatabaseConfig, { migrate: migrates = true } = {}): Promise<Database> {
+export async function openDatabase(
+  config: DatabaseConfig,
+  { migrate: migrates = true, onCreate }: { migrate?: boolean; onCreate?: (phase: 'start' | 'done', ms: number) => void } = {},
+): Promise<Database> {
   const db = config.databaseUrl
     ? connectPostgres(config.databaseUrl, config.poolSize, { ...config.limits.db, pooler: config.pooler })
-    : await openPglite(config.dataDir, config.limits.db);
+    : await openPglite(config.dataDir, config.limits.db, onCreate);
   if (!migrates) return db;
   try {
     await migrate(db);

@@ -116,7 +116,12 @@ class TurnQueue {
  * Statements are prepared once by name and then only bound and executed: PGlite's own `query`
  * parses and plans every call afresh, which costs more than running new_order itself.
  */
-export async function openPglite(dataDir: string | undefined, timeouts: Partial<DatabaseTimeouts> = {}): Promise<Database> {
+export async function openPglite(
+  dataDir: string | undefined,
+  timeouts: Partial<DatabaseTimeouts> = {},
+  /** Told before and after a new folder is created: it takes seconds, and would look like a hang. */
+  onCreate?: (phase: 'start' | 'done', ms: number) => void,
+): Promise<Database> {
   const { acquireTimeoutMs } = { ...DEFAULT_DATABASE_TIMEOUTS, ...timeouts };
   let path: string | undefined;
   let unlock = () => {};
@@ -141,7 +146,12 @@ export async function openPglite(dataDir: string | undefined, timeouts: Partial<
   };
   let db: PGlite;
   try {
-    if (path !== undefined && !existsSync(join(path, 'PG_VERSION'))) await createDataDir(path, options.startParams);
+    if (path !== undefined && !existsSync(join(path, 'PG_VERSION'))) {
+      const started = Date.now();
+      onCreate?.('start', 0);
+      await createDataDir(path, options.startParams);
+      onCreate?.('done', Date.now() - started);
+    }
     db = await PGlite.create(path === undefined ? options : { ...options, fs: new PrivateNodeFS(path) });
   } catch (err) {
     restoreUmask();

@@ -1,5 +1,5 @@
-import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** Only the owner may enter or read: password hashes and balances live in these files. */
 export const PRIVATE_UMASK = 0o077;
@@ -10,7 +10,7 @@ export const PRIVATE_UMASK = 0o077;
  * Symbolic links are left alone (their targets are not ours to change).
  */
 export function makePrivate(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeFolder(dir);
   if (process.platform === 'win32') return; // modes do not apply; the folder's ACL does
   const visit = (path: string) => {
     const st = lstatSync(path);
@@ -28,4 +28,40 @@ export function makePrivate(dir: string): void {
     if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
   };
   visit(dir);
+}
+
+/**
+ * `mkdir -p` that fails rather than loops: Node's recursive mkdirSync spins forever when the
+ * kernel answers ENOENT for a folder whose parent exists (any path under /proc), so each level
+ * is made here, once. Throws the system error (its code and path) of the level that failed;
+ * ENOTDIR when a file stands where a folder should be.
+ */
+export function makeFolder(dir: string, mode = 0o700): void {
+  const parent = dirname(dir);
+  try {
+    mkdirSync(dir, { mode });
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if (isFolder(dir)) return;
+      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR', path: dir });
+    }
+    // A missing parent is made first; a parent that exists yet refuses the child is the error.
+    if (code !== 'ENOENT' || parent === dir || isFolder(parent)) throw err;
+  }
+  makeFolder(parent, mode);
+  try {
+    mkdirSync(dir, { mode });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !isFolder(dir)) throw err;
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,5 @@
-import { destination, type DestinationStream, type LoggerOptions } from 'pino';
+import { destination, pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { prettyLine } from './pretty-line.js';
 
 /** Secrets that must never reach a log line: the login token header and every password field. */
 const SECRET_FIELDS = ['password', 'oldPassword', 'newPassword', 'token'];
@@ -12,27 +13,46 @@ export const REDACT_PATHS: string[] = [
 
 export const REDACTED = '[redacted]';
 
-/**
- * pino options for the server: JSON lines (one object per line, with the request id as `reqId`)
- * when stdout is a pipe or file; human-readable via pino-pretty when it is a terminal.
- */
-export function loggerOptions(level: string, pretty: boolean = process.stdout.isTTY === true): LoggerOptions {
-  return {
-    level,
-    redact: { paths: REDACT_PATHS, censor: REDACTED },
-    ...(pretty
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
-      : {}),
-  };
+/** pino options: the level and the redactions; where lines go is the stream's business. */
+export function loggerOptions(level: string): LoggerOptions {
+  return { level, redact: { paths: REDACT_PATHS, censor: REDACTED } };
 }
 
+/** Whether the server's logs are for a person (a terminal) rather than a collector. */
+export function logsArePretty(): boolean {
+  return process.stdout.isTTY === true;
+}
+
+let shared: (DestinationStream & { flushSync?: () => void }) | undefined;
+
 /**
- * Fastify's logger option. Off a terminal, JSON lines are written in batches (at most 200 ms
- * late, flushed at exit) rather than one system call per line: at thousands of requests a
- * second, per-line writes cost the server a large share of its CPU.
+ * Where every logger of the server process writes (the start-up lines and Fastify's alike, so
+ * they keep their order): off a terminal, JSON lines written in batches (at most 200 ms late)
+ * rather than one system call per line — at thousands of requests a second, per-line writes
+ * cost the server a large share of its CPU; on a terminal, one readable line per entry, at once.
  */
-export function serverLoggerOptions(level: string): LoggerOptions & { stream?: DestinationStream } {
-  const pretty = process.stdout.isTTY === true;
-  const options = loggerOptions(level, pretty);
-  return pretty ? options : { ...options, stream: destination({ dest: 1, sync: false, minLength: 8 * 1024, periodicFlush: 200 }) };
+function serverStream(): DestinationStream & { flushSync?: () => void } {
+  shared ??= logsArePretty()
+    ? { write: (line: string) => void process.stdout.write(prettyLine(line, true)) }
+    : destination({ dest: 1, sync: false, minLength: 8 * 1024, periodicFlush: 200 });
+  return shared;
+}
+
+/** Fastify's logger option. */
+export function serverLoggerOptions(level: string): LoggerOptions & { stream: DestinationStream } {
+  return { ...loggerOptions(level), stream: serverStream() };
+}
+
+/** The logger for what happens around the HTTP server: start-up, shutdown, the supervisor. */
+export function createServerLogger(level: string): Logger {
+  return pino(loggerOptions(level), serverStream());
+}
+
+/** Writes out batched lines: before process.exit, which would drop them. */
+export function flushLogs(): void {
+  try {
+    shared?.flushSync?.();
+  } catch {
+    /* not open yet, or stdout is gone: nothing more to do */
+  }
 }

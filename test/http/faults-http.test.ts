@@ -137,14 +137,14 @@ describe('HTTP and database limits: defaults and validation', () => {
   });
 
   for (const [name, value, message] of [
-    ['BOOKSTORE_DB_ACQUIRE_TIMEOUT_MS', '0', /BOOKSTORE_DB_ACQUIRE_TIMEOUT_MS must be between 100 and 600000 \(milliseconds\), got 0/],
-    ['BOOKSTORE_DB_STATEMENT_TIMEOUT_MS', 'soon', /BOOKSTORE_DB_STATEMENT_TIMEOUT_MS must be a whole number \(milliseconds\) between 100 and 3600000/],
+    ['BOOKSTORE_DB_ACQUIRE_TIMEOUT_MS', '0', /BOOKSTORE_DB_ACQUIRE_TIMEOUT_MS must be a whole number between 100 and 600000 \(milliseconds\), got "0"/],
+    ['BOOKSTORE_DB_STATEMENT_TIMEOUT_MS', 'soon', /BOOKSTORE_DB_STATEMENT_TIMEOUT_MS must be a whole number between 100 and 3600000 \(milliseconds\)/],
     ['BOOKSTORE_DB_LOCK_TIMEOUT_MS', '99', /between 100 and 3600000/],
     ['BOOKSTORE_DB_IDLE_TX_TIMEOUT_MS', '3600001', /between 100 and 3600000/],
-    ['BOOKSTORE_HEADERS_TIMEOUT_MS', '100', /BOOKSTORE_HEADERS_TIMEOUT_MS must be between 500 and 600000/],
+    ['BOOKSTORE_HEADERS_TIMEOUT_MS', '100', /BOOKSTORE_HEADERS_TIMEOUT_MS must be a whole number between 500 and 600000/],
     ['BOOKSTORE_REQUEST_TIMEOUT_MS', '5000', /BOOKSTORE_HEADERS_TIMEOUT_MS \(10000\) must not exceed BOOKSTORE_REQUEST_TIMEOUT_MS \(5000\)/],
     ['BOOKSTORE_KEEP_ALIVE_TIMEOUT_MS', '-1', /must be a whole number/],
-    ['BOOKSTORE_MAX_CONNECTIONS', '0', /BOOKSTORE_MAX_CONNECTIONS must be between 1 and 1000000, got 0/],
+    ['BOOKSTORE_MAX_CONNECTIONS', '0', /BOOKSTORE_MAX_CONNECTIONS must be a whole number between 1 and 1000000, got "0"/],
   ] as const) {
     test(`${name}=${value} is refused, saying the range`, () => {
       assert.throws(() => loadConfig({ BOOKSTORE_SECRET: 'x'.repeat(32), [name]: value }), message);

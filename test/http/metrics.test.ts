@@ -150,7 +150,7 @@ describe('log redaction', () => {
         done();
       },
     });
-    const log = pino(loggerOptions('trace', false), sink);
+    const log = pino(loggerOptions('trace'), sink);
     log.info({ req: { method: 'POST', url: '/auth/logout', headers: { token: 'tok-SECRET-1', authorization: 'Bearer tok-SECRET-2' } } }, 'request');
     log.info({ body: { user_id: 'u', password: 'pw-SECRET-3', oldPassword: 'pw-SECRET-4', newPassword: 'pw-SECRET-5' } }, 'body');
     log.info({ password: 'pw-SECRET-6', req: { body: { password: 'pw-SECRET-7' } } }, 'nested');
