@@ -82,7 +82,7 @@ describe(`bounded password work (${DB_KIND})`, () => {
       for (const value of ['18', '9']) {
         const { code, output } = await failedStart(dataDir, { BOOKSTORE_SCRYPT_LOG_N: value });
         assert.equal(code, 2, output);
-        assert.match(output, new RegExp(`configuration error: BOOKSTORE_SCRYPT_LOG_N must be between 10 and 17 .*got ${value}`));
+        assert.match(output, new RegExp(`configuration error: BOOKSTORE_SCRYPT_LOG_N must be a whole number between 10 and 17 .*got \"${value}\"`));
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -36,9 +36,9 @@ describe('configuration', () => {
       [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL/],
       [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL/],
       [{ BOOKSTORE_SECRET: 'short' }, /^BOOKSTORE_SECRET/],
-      [{ BOOKSTORE_SCRYPT_LOG_N: '18' }, /^BOOKSTORE_SCRYPT_LOG_N must be between 10 and 17/],
-      [{ BOOKSTORE_SCRYPT_LOG_N: '9' }, /^BOOKSTORE_SCRYPT_LOG_N must be between 10 and 17/],
-      [{ BOOKSTORE_HASH_CONCURRENCY: '5' }, /^BOOKSTORE_HASH_CONCURRENCY must be between 1 and 4 .*UV_THREADPOOL_SIZE/],
+      [{ BOOKSTORE_SCRYPT_LOG_N: '18' }, /^BOOKSTORE_SCRYPT_LOG_N must be a whole number between 10 and 17/],
+      [{ BOOKSTORE_SCRYPT_LOG_N: '9' }, /^BOOKSTORE_SCRYPT_LOG_N must be a whole number between 10 and 17/],
+      [{ BOOKSTORE_HASH_CONCURRENCY: '5' }, /^BOOKSTORE_HASH_CONCURRENCY must be a whole number between 1 and 4 .*UV_THREADPOOL_SIZE/],
       [{ BOOKSTORE_HASH_CONCURRENCY: '0' }, /^BOOKSTORE_HASH_CONCURRENCY/],
       [{ BOOKSTORE_HASH_QUEUE: '-1' }, /^BOOKSTORE_HASH_QUEUE/],
     ];
