@@ -5,6 +5,7 @@ import type { Database } from './db/database.js';
 import { errorHandler } from './errors.js';
 import { registerAuthentication } from './http/authenticate.js';
 import { BODY_LIMIT, registerBodyParser } from './http/body-parser.js';
+import { applyHttpLimits } from './http/connection-limits.js';
 import { registerIdempotency } from './http/idempotency.js';
 import { clientErrorHandler, frameworkErrors, registerManners, requestIdFor } from './http/manners.js';
 import { registerThrottle, Throttle } from './http/throttle.js';
@@ -43,7 +44,7 @@ export interface App {
 /** Builds the HTTP application and its services; does not listen, and does not touch the database. */
 export async function buildApp({ config, db, replica = null, routes = 'all', logger = true, throttle = new Throttle() }: AppOptions): Promise<App> {
   const server = Fastify({
-    // JSON lines with reqId, token header and password fields redacted; pino-pretty on a terminal.
+    // JSON lines with reqId, token header and password fields redacted; one readable line each on a terminal.
     logger: logger && serverLoggerOptions(config.logLevel),
     // One access line per request instead of Fastify's two: see observability/plugin.ts.
     logController: new LogController({ disableRequestLogging: true }),
@@ -64,10 +65,8 @@ export async function buildApp({ config, db, replica = null, routes = 'all', log
         logger: { log: () => {}, warn: () => {}, error: (...args: unknown[]) => console.error(...args) },
       },
     },
-    connectionTimeout: 60_000,
-    requestTimeout: 60_000,
-    keepAliveTimeout: 72_000,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  applyHttpLimits(server.server, config.limits, server.log); // timeouts and the connection cap, from config
 
   registerBodyParser(server);
 

@@ -1,9 +1,7 @@
-import type { Server } from 'node:http';
-import type { FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import cluster from 'node:cluster';
-import { ConfigError, loadConfig, type Config, type Limits } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import type { Database } from './db/database.js';
 import { migrate, waitForSchema } from './db/migrate.js';
 import { connectReplica, openDatabase } from './db/open-database.js';
@@ -19,31 +17,6 @@ import { superviseWorkers, WORKER_INDEX_VARIABLE } from './supervisor.js';
 const SHUTDOWN_GRACE_MS = 10_000;
 /** Expired sessions and idempotency records pile up slowly: a purge a minute keeps each one small. */
 const HOUSEKEEPING_INTERVAL_MS = 60_000;
-
-/**
- * What one client can hold of the HTTP server: a request head or a whole request that arrives
- * too slowly is answered 408 and its connection closed (slowloris), an idle keep-alive
- * connection is closed, and connections beyond the cap are closed as they arrive.
- */
-export function applyHttpLimits(server: Server, limits: Limits, log: FastifyBaseLogger): void {
-  server.headersTimeout = limits.headersTimeoutMs;
-  server.requestTimeout = limits.requestTimeoutMs;
-  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  server.maxConnections = limits.maxConnections;
-  // Node enforces the two timeouts above only when it sweeps its connections, every 30 s by
-  // default: a 10 s limit could hold a connection for 40 s. Sweep often enough to keep them.
-  // (A createServer option, which Node reads when the server starts listening; Fastify made the server.)
-  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(
-    1000,
-    Math.ceil(limits.headersTimeoutMs / 4),
-  );
-  let lastWarning = 0;
-  server.on('drop', () => {
-    if (Date.now() - lastWarning < 10_000) return; // one line per 10 s, not one per refused connection
-    lastWarning = Date.now();
-    log.warn({ maxConnections: limits.maxConnections }, 'connection limit reached: closing new connections');
-  });
-}
 
 /** How long an api or worker process waits for `bookstore migrate` before giving up. */
 const SCHEMA_WAIT_MS = 120_000;
@@ -129,7 +102,6 @@ async function start(config: Config, log: Logger): Promise<void> {
     replica,
     routes: config.role === 'worker' ? 'service' : 'all',
   });
-  applyHttpLimits(server.server, config.limits, server.log);
 
   let sweeper: OrderSweeper | null = null;
   let housekeeping: Housekeeping | null = null;
