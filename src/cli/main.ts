@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
+import { PGLITE_BULK_LOAD_SETTINGS, type PgliteOptions } from '../db/pglite.js';
 import { PACKAGE_VERSION, projectPath } from '../paths.js';
 import { servicesFor, type Services } from '../services/index.js';
 import { withTokenSecret } from '../services/server-secret.js';
@@ -155,14 +156,14 @@ function describeDatabase(config: Config): string {
 }
 
 /** The services on the configured database, for one command; the database is closed afterwards. */
-async function withServices<T>(config: Config, use: (services: Services) => Promise<T>): Promise<T> {
-  return withDatabase(config, async (db) => use(servicesFor(await withTokenSecret(config, db), db)));
+async function withServices<T>(config: Config, use: (services: Services) => Promise<T>, embedded: PgliteOptions = {}): Promise<T> {
+  return withDatabase(config, async (db) => use(servicesFor(await withTokenSecret(config, db), db)), embedded);
 }
 
-async function withDatabase<T>(config: Config, use: (db: Database) => Promise<T>): Promise<T> {
+async function withDatabase<T>(config: Config, use: (db: Database) => Promise<T>, embedded: PgliteOptions = {}): Promise<T> {
   let db: Database;
   try {
-    db = await openDatabase({ ...config, poolSize: Math.min(config.poolSize, 4) });
+    db = await openDatabase({ ...config, poolSize: Math.min(config.poolSize, 4) }, { embedded });
   } catch (err) {
     throw new CliError(`cannot open the database (${describeDatabase(config)}): ${errorMessage(err)}`);
   }
@@ -289,7 +290,7 @@ async function importCommand(args: readonly string[], io: CliIo): Promise<number
       }
       io.out.write(out.join('\n') + '\n');
       return result.interrupted ? 130 : 0;
-    });
+    }, { settings: PGLITE_BULK_LOAD_SETTINGS });
   } finally {
     catalogue.close();
     process.off('SIGINT', onSignal);
