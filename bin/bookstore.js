@@ -15,11 +15,12 @@ const args = process.argv.slice(2);
 
 // `import` runs in a child process started with memory settings a process cannot change once
 // running: a small young generation (V8 otherwise lets it grow to tens of MB of dead cover
-// copies) and glibc's default mmap threshold kept fixed (otherwise freeing one large buffer,
-// such as the database's code, raises it, and mid-sized cover buffers then fragment the heap).
-// Together about 60–90 MB less peak memory for an embedded import (see README, Large catalogues).
+// copies), gc() for a collection between batches (src/cli/import.ts), and glibc's default mmap
+// threshold kept fixed (otherwise freeing one large buffer, such as the database's code, raises
+// it, and mid-sized cover buffers then fragment the heap).
+// Measured in README, Large catalogues.
 if (args[0] === 'import' && process.env.BOOKSTORE_IMPORT_CHILD !== '1') {
-  const child = spawn(process.execPath, ['--max-semi-space-size=2', ...process.execArgv, fileURLToPath(import.meta.url), ...args], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', '--expose-gc', ...process.execArgv, fileURLToPath(import.meta.url), ...args], {
     // Its own process group: a terminal's Ctrl-C reaches this process only, and is passed on once.
     detached: true,
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],

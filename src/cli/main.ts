@@ -7,10 +7,12 @@ import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { PGLITE_BULK_LOAD_SETTINGS, type PgliteOptions } from '../db/pglite.js';
 import { PACKAGE_VERSION, projectPath } from '../paths.js';
+import { hashPassword } from '../security/passwords.js';
 import { servicesFor, type Services } from '../services/index.js';
 import { withTokenSecret } from '../services/server-secret.js';
 import { createDemo, formatDemo } from './demo.js';
 import { CatalogueReader } from './catalogue-reader.js';
+import { generatePassword } from './catalogue-writer.js';
 import { importCatalogue } from './import.js';
 import { CliError, errorMessage, processIo, UsageError, type CliIo } from './io.js';
 
@@ -242,6 +244,11 @@ async function importCommand(args: readonly string[], io: CliIo): Promise<number
   const batchSize = positiveInt('import', 'batch', values.batch, 50, 1);
   const file = positionals[0]!;
   const config = configFrom(envWith(io, values));
+  // The seller's password is hashed before the database opens: scrypt takes 32 MiB and more for
+  // a moment, which on top of the embedded database was the import's peak memory.
+  const password = values.password ?? generatePassword();
+  const passwordHash = await hashPassword(password, config.scryptLogN);
+
   const catalogue = CatalogueReader.open(file); // a bad file fails before the database is touched
 
   // Ctrl-C (or SIGTERM) lets the batch in progress commit, so the next run resumes right after it.
@@ -259,7 +266,8 @@ async function importCommand(args: readonly string[], io: CliIo): Promise<number
         sellerId: values.seller!,
         storeId: values.store!,
         stock,
-        ...(values.password !== undefined ? { password: values.password } : {}),
+        password,
+        passwordHash,
         batchSize,
         progressStream: io.err,
         isTTY: io.isTTY,
