@@ -53,18 +53,7 @@ export async function buildApp({ config, db, replica = null, routes = 'all', log
     genReqId: requestIdFor,
     frameworkErrors,
     clientErrorHandler,
-    ajv: {
-      customOptions: {
-        coerceTypes: false,
-        removeAdditional: false,
-        allErrors: false,
-        // Lengths in UTF-16 units, not code points: the caps are bounds, and counting the code
-        // points of 16 large pictures held the event loop ~200 ms. Ajv calls this option
-        // deprecated (and says so on every start) but honours it: its warnings are silenced.
-        unicode: false,
-        logger: { log: () => {}, warn: () => {}, error: (...args: unknown[]) => console.error(...args) },
-      },
-    },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   applyHttpLimits(server.server, config.limits, server.log); // timeouts and the connection cap, from config
 

@@ -52,13 +52,15 @@ export async function serve(): Promise<void> {
 async function openReady(config: Config, migrates: boolean, log: Logger): Promise<Database> {
   const db = await openDatabase(config, {
     migrate: false,
-    // initdb takes seconds, during which the server would look hung.
-    onCreate: (phase, ms) =>
-      log.info(
-        phase === 'start'
-          ? `creating the embedded database (first run) in ${config.dataDir}…`
-          : `embedded database created in ${(ms / 1000).toFixed(1)} s`,
-      ),
+    embedded: {
+      // initdb takes seconds, during which the server would look hung.
+      onCreate: (phase, ms) =>
+        log.info(
+          phase === 'start'
+            ? `creating the embedded database (first run) in ${config.dataDir}…`
+            : `embedded database created in ${(ms / 1000).toFixed(1)} s`,
+        ),
+    },
   });
   try {
     await waitForDatabase(db, config, (message) => log.warn(message));

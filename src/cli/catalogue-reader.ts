@@ -37,12 +37,19 @@ export interface CatalogueBatch {
   bytes: number;
 }
 
+/**
+ * A batch ends once its rows reach this many bytes, whatever `batchSize` says: a batch's books are
+ * held several times over while written (cover bytes, base64 text, protocol messages), so bytes,
+ * not rows, decide the import's memory when covers are large.
+ */
+export const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
 export interface ReadOptions {
   /** Start after this rowid (0: from the beginning). */
   afterRowid?: number;
   /** Rows per batch at most. */
   batchSize: number;
-  /** A batch ends early once its rows reach this many bytes (very large pictures). */
+  /** A batch ends early once its rows reach this many bytes (default DEFAULT_MAX_BATCH_BYTES). */
   maxBatchBytes?: number;
 }
 
@@ -133,7 +140,7 @@ export class CatalogueReader {
 
   /** Yields the rows after `afterRowid` as batches of validated books, in rowid order. */
   *batches(options: ReadOptions): Generator<CatalogueBatch> {
-    const maxBytes = options.maxBatchBytes ?? 16 * 1024 * 1024;
+    const maxBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     let after = options.afterRowid ?? 0;
     for (;;) {
       const batch: CatalogueBatch = { books: [], invalid: [], rows: 0, lastRowid: after, bytes: 0 };

@@ -35,13 +35,22 @@ function checkId(what: string, id: string): void {
   if (!validId.Check(id)) throw new CliError(`${what} must be 1 to 255 characters without NUL, got "${shown}"`);
 }
 
-/** A session of the seller's; registers the seller first (given or generated password) when missing. */
-export async function sellerSession(services: Services, userId: string, password: string | undefined): Promise<SellerSession> {
+/**
+ * A session of the seller's; registers the seller first (given or generated password) when
+ * missing. `passwordHash`, when given, is `password` hashed already.
+ */
+export async function sellerSession(
+  services: Services,
+  userId: string,
+  password: string | undefined,
+  passwordHash?: string,
+): Promise<SellerSession> {
   checkId('seller id', userId);
   const chosen = password ?? generatePassword();
   let created = true;
   try {
-    await services.accounts.register(userId, chosen);
+    if (password !== undefined && passwordHash !== undefined) await services.accounts.registerHashed(userId, passwordHash);
+    else await services.accounts.register(userId, chosen);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     if (err.code !== 'USER_EXISTS') throw new CliError(`seller id "${userId.slice(0, 40)}": ${err.message}`);

@@ -14,6 +14,8 @@ export interface ImportOptions {
   stock: number;
   /** Password for a seller the import creates; generated when absent. */
   password?: string;
+  /** `password` hashed beforehand (see sellerSession). */
+  passwordHash?: string;
   batchSize?: number;
   /** A batch also ends once its rows reach this many bytes (catalogues with very large pictures). */
   maxBatchBytes?: number;
@@ -54,6 +56,10 @@ export interface BookSink {
   listsAny(bookIds: readonly string[]): Promise<boolean>;
 }
 
+/** Present when Node runs with --expose-gc. */
+const gc = (globalThis as { gc?: () => void }).gc;
+const GC_EVERY_BYTES = 16 * 1024 * 1024;
+
 /** Kept in memory for the report; the counts cover the rest (a broken catalogue may have millions). */
 export const MAX_REPORTED_INVALID = 100;
 
@@ -74,7 +80,7 @@ export function storeSink(services: Services, seller: Actor, storeId: string, st
 export async function importCatalogue(services: Services, source: string | CatalogueReader, options: ImportOptions): Promise<ImportResult> {
   const reader = typeof source === 'string' ? CatalogueReader.open(source) : source;
   try {
-    const seller = await sellerSession(services, options.sellerId, options.password);
+    const seller = await sellerSession(services, options.sellerId, options.password, options.passwordHash);
     try {
       const storeCreated = await ensureStore(services, seller.actor, options.storeId);
       const result = await runImport(reader, storeSink(services, seller.actor, options.storeId, options.stock), options);
@@ -131,6 +137,7 @@ export async function runImport(reader: CatalogueReader, sink: BookSink, options
   progress.update(counts);
 
   let interrupted = false;
+  let bytesSinceGc = 0;
   for (const batch of reader.batches({ afterRowid, batchSize: options.batchSize ?? 50, ...(options.maxBatchBytes ? { maxBatchBytes: options.maxBatchBytes } : {}) })) {
     for (const bad of batch.invalid) onInvalid(bad);
     const refused: InvalidBook[] = [];
@@ -160,6 +167,15 @@ export async function runImport(reader: CatalogueReader, sink: BookSink, options
     };
     checkpointFile?.save(saved);
     progress.update(counts);
+    // The command runs with --expose-gc (bin/bookstore.js): a full collection every 16 MiB read
+    // frees the copies of the covers written since, which V8 would otherwise let pile up in the
+    // old generation (1 GB embedded import: peak RSS 321 → 272 MB for no measurable CPU; after
+    // every 4 MiB batch instead, 231 MB for 40% more CPU).
+    bytesSinceGc += batch.bytes;
+    if (gc && bytesSinceGc >= GC_EVERY_BYTES) {
+      gc();
+      bytesSinceGc = 0;
+    }
     // The embedded database answers without real I/O, so a whole import could run as one chain
     // of resolved promises: signals (Ctrl-C) and timers would wait for its end. Let them in.
     await new Promise((resolve) => setImmediate(resolve));

@@ -5,11 +5,14 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
+import { PGLITE_BULK_LOAD_SETTINGS, type PgliteOptions } from '../db/pglite.js';
 import { PACKAGE_VERSION, projectPath } from '../paths.js';
+import { hashPassword } from '../security/passwords.js';
 import { servicesFor, type Services } from '../services/index.js';
 import { withTokenSecret } from '../services/server-secret.js';
 import { createDemo, formatDemo } from './demo.js';
 import { CatalogueReader } from './catalogue-reader.js';
+import { generatePassword } from './catalogue-writer.js';
 import { importCatalogue } from './import.js';
 import { CliError, errorMessage, processIo, UsageError, type CliIo } from './io.js';
 
@@ -157,14 +160,14 @@ function describeDatabase(config: Config): string {
 }
 
 /** The services on the configured database, for one command; the database is closed afterwards. */
-async function withServices<T>(config: Config, use: (services: Services) => Promise<T>): Promise<T> {
-  return withDatabase(config, async (db) => use(servicesFor(await withTokenSecret(config, db), db)));
+async function withServices<T>(config: Config, use: (services: Services) => Promise<T>, embedded: PgliteOptions = {}): Promise<T> {
+  return withDatabase(config, async (db) => use(servicesFor(await withTokenSecret(config, db), db)), embedded);
 }
 
-async function withDatabase<T>(config: Config, use: (db: Database) => Promise<T>): Promise<T> {
+async function withDatabase<T>(config: Config, use: (db: Database) => Promise<T>, embedded: PgliteOptions = {}): Promise<T> {
   let db: Database;
   try {
-    db = await openDatabase({ ...config, poolSize: Math.min(config.poolSize, 4) });
+    db = await openDatabase({ ...config, poolSize: Math.min(config.poolSize, 4) }, { embedded });
   } catch (err) {
     throw new CliError(`cannot open the database (${describeDatabase(config)}): ${errorMessage(err)}`);
   }
@@ -243,6 +246,11 @@ async function importCommand(args: readonly string[], io: CliIo): Promise<number
   const batchSize = positiveInt('import', 'batch', values.batch, 50, 1);
   const file = positionals[0]!;
   const config = configFrom(envWith(io, values));
+  // The seller's password is hashed before the database opens: scrypt takes 32 MiB and more for
+  // a moment, which on top of the embedded database was the import's peak memory.
+  const password = values.password ?? generatePassword();
+  const passwordHash = await hashPassword(password, config.scryptLogN);
+
   const catalogue = CatalogueReader.open(file); // a bad file fails before the database is touched
 
   // Ctrl-C (or SIGTERM) lets the batch in progress commit, so the next run resumes right after it.
@@ -260,7 +268,8 @@ async function importCommand(args: readonly string[], io: CliIo): Promise<number
         sellerId: values.seller!,
         storeId: values.store!,
         stock,
-        ...(values.password !== undefined ? { password: values.password } : {}),
+        password,
+        passwordHash,
         batchSize,
         progressStream: io.err,
         isTTY: io.isTTY,
@@ -291,7 +300,7 @@ async function importCommand(args: readonly string[], io: CliIo): Promise<number
       }
       io.out.write(out.join('\n') + '\n');
       return result.interrupted ? 130 : 0;
-    });
+    }, { settings: PGLITE_BULK_LOAD_SETTINGS });
   } finally {
     catalogue.close();
     process.off('SIGINT', onSignal);

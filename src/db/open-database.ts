@@ -1,23 +1,23 @@
 import type { Config } from '../config.js';
 import type { Database } from './database.js';
 import { migrate } from './migrate.js';
-import { openPglite } from './pglite.js';
+import { openPglite, type PgliteOptions } from './pglite.js';
 import { connectPostgres } from './postgres.js';
 
 type DatabaseConfig = Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize' | 'limits' | 'pooler'>;
 
 /**
- * PostgreSQL when DATABASE_URL is set, embedded PGlite otherwise; migrated (unless told not to:
- * processes that leave that to the release step, `bookstore migrate`). `onCreate` hears of the
- * creation of a new embedded database folder.
+ * PostgreSQL when DATABASE_URL is set, embedded PGlite otherwise (`embedded`: its options, such
+ * as `onCreate`, told of the creation of a new folder); migrated (unless told not to: processes
+ * that leave that to the release step, `bookstore migrate`).
  */
 export async function openDatabase(
   config: DatabaseConfig,
-  { migrate: migrates = true, onCreate }: { migrate?: boolean; onCreate?: (phase: 'start' | 'done', ms: number) => void } = {},
+  { migrate: migrates = true, embedded = {} }: { migrate?: boolean; embedded?: PgliteOptions } = {},
 ): Promise<Database> {
   const db = config.databaseUrl
     ? connectPostgres(config.databaseUrl, config.poolSize, { ...config.limits.db, pooler: config.pooler })
-    : await openPglite(config.dataDir, config.limits.db, onCreate);
+    : await openPglite(config.dataDir, config.limits.db, embedded);
   if (!migrates) return db;
   try {
     await migrate(db);

@@ -116,11 +116,30 @@ class TurnQueue {
  * Statements are prepared once by name and then only bound and executed: PGlite's own `query`
  * parses and plans every call afresh, which costs more than running new_order itself.
  */
+/**
+ * PostgreSQL settings for a process that only loads data (`bookstore import`): PGlite runs inside
+ * the process, so its buffers count in the process's memory. A bulk load reads nothing back, so a
+ * small buffer cache costs it little, and it needs no sort or temporary-table memory.
+ */
+export const PGLITE_BULK_LOAD_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: '16MB',
+  wal_buffers: '512kB',
+  work_mem: '1MB',
+  maintenance_work_mem: '4MB',
+  temp_buffers: '1MB',
+};
+
+export interface PgliteOptions {
+  /** PostgreSQL settings (`-c name=value` at start) over this module's defaults. */
+  settings?: Readonly<Record<string, string>>;
+  /** Told before and after a new folder is created: it takes seconds, and would look like a hang. */
+  onCreate?: (phase: 'start' | 'done', ms: number) => void;
+}
+
 export async function openPglite(
   dataDir: string | undefined,
   timeouts: Partial<DatabaseTimeouts> = {},
-  /** Told before and after a new folder is created: it takes seconds, and would look like a hang. */
-  onCreate?: (phase: 'start' | 'done', ms: number) => void,
+  { settings = {}, onCreate }: PgliteOptions = {},
 ): Promise<Database> {
   const { acquireTimeoutMs } = { ...DEFAULT_DATABASE_TIMEOUTS, ...timeouts };
   let path: string | undefined;
@@ -142,7 +161,10 @@ export async function openPglite(
   const options = {
     parsers: { [types.INT8]: (v: string) => Number(v) },
     // A laptop-sized buffer cache: 32 MB instead of 128 MB keeps the process well under 400 MB.
-    startParams: [...PGLITE_DEFAULT_START_PARAMS, '-c', 'shared_buffers=32MB'],
+    startParams: [
+      ...PGLITE_DEFAULT_START_PARAMS,
+      ...Object.entries({ shared_buffers: '32MB', ...settings }).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
   };
   let db: PGlite;
   try {

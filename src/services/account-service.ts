@@ -28,8 +28,15 @@ export function createAccountService(ctx: ServiceContext) {
   };
 
   async function register(userId: string, password: string): Promise<void> {
-    const hash = await passwords.hash(password, settings.scryptLogN);
-    if ((await users.insertUser(db, userId, hash)) === null) fail('USER_EXISTS', `user ${userId} already exists`);
+    await registerHashed(userId, await passwords.hash(password, settings.scryptLogN));
+  }
+
+  /**
+   * Registers with a password hashed beforehand (hashPassword): `bookstore import` hashes before
+   * it opens the embedded database, so that scrypt's memory and the database's never add up.
+   */
+  async function registerHashed(userId: string, passwordHash: string): Promise<void> {
+    if ((await users.insertUser(db, userId, passwordHash)) === null) fail('USER_EXISTS', `user ${userId} already exists`);
   }
 
   /**
@@ -101,5 +108,5 @@ export function createAccountService(ctx: ServiceContext) {
     });
   }
 
-  return { register, unregister, login, logout, changePassword, addFunds, describeAccount, operatorSession, anyUserExists };
+  return { register, registerHashed, unregister, login, logout, changePassword, addFunds, describeAccount, operatorSession, anyUserExists };
 }

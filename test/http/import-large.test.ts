@@ -31,9 +31,20 @@ interface Run {
   peakMb: number;
 }
 
+/** A process and its descendants: `bookstore import` does its work in a child process. */
+function processTree(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    // exited
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
 /**
  * Starts `bookstore import …`; `until` may interrupt it (with a signal) once the condition holds.
- * Samples the process's VmHWM (its peak RSS so far) until it exits.
+ * Samples the VmHWM (peak RSS so far) of the process and its children until it exits.
  */
 function runImportCli(
   args: string[],
@@ -50,11 +61,13 @@ function runImportCli(
     // Only the end is kept: catalogues of rejected rows print a line per row.
     child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-200_000)));
     const timer = setInterval(() => {
-      try {
-        const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (hwm) peakMb = Math.max(peakMb, Number(hwm[1]) / 1024);
-      } catch {
-        // exited between two samples
+      for (const pid of processTree(child.pid!)) {
+        try {
+          const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+          if (hwm) peakMb = Math.max(peakMb, Number(hwm[1]) / 1024);
+        } catch {
+          // exited between two samples
+        }
       }
       if (until && !sent && until.ready()) {
         sent = true;
