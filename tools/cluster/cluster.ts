@@ -188,6 +188,9 @@ export class Cluster {
       BOOKSTORE_DRAIN_S: String(s.drainS),
       LOG_LEVEL: 'warn', // no access line per request: the api tier's CPU goes to requests
       BOOKSTORE_DB_POOL_SIZE: String(s.dbPool),
+      // Above HAProxy's idle timeouts (60 s): HAProxy, not the server, closes idle connections, so
+      // it never reuses one the server has just closed (README: BOOKSTORE_KEEP_ALIVE_TIMEOUT_MS).
+      BOOKSTORE_KEEP_ALIVE_TIMEOUT_MS: '75000',
     };
     // For experiments (a profiler, a preload): passed to every server's node as NODE_OPTIONS.
     if (process.env.CLUSTER_SERVER_NODE_OPTIONS) env.NODE_OPTIONS = process.env.CLUSTER_SERVER_NODE_OPTIONS;
