@@ -74,7 +74,7 @@ export function readOptions(): Options {
     t1DurationS: envInt('CLUSTER_T1_DURATION', 12, 2, 600),
     t1WarmupS: envInt('CLUSTER_T1_WARMUP', 3, 0, 60),
     t1ClientsPerApi: envInt('CLUSTER_T1_CLIENTS_PER_API', 8, 1, 100),
-    t1Rounds: envInt('CLUSTER_T1_ROUNDS', 2, 1, 5),
+    t1Rounds: envInt('CLUSTER_T1_ROUNDS', 3, 1, 5),
     sharedSecret: envChoice('CLUSTER_SHARED_SECRET', ['0', '1'] as const, '1') === '1',
     dbPath: envChoice('CLUSTER_DB_PATH', ['auto', 'pooled', 'session'] as const, 'auto'),
     // Only T5 by default: the benchmark's final check lists each store's orders as its seller,
