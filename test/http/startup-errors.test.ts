@@ -90,7 +90,9 @@ describe('an unusable BOOKSTORE_DATA_DIR', () => {
     const dataDir = path.join(parent, 'data');
     const child = spawn(process.execPath, ['build/src/main.js'], {
       cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH, BOOKSTORE_DATA_DIR: dataDir, PORT: String(await freePort()) },
+      // NODE_V8_COVERAGE named (empty) so that Node does not pass coverage on to a process that
+      // could not write it as nobody (npm run coverage).
+      env: { PATH: process.env.PATH, BOOKSTORE_DATA_DIR: dataDir, PORT: String(await freePort()), NODE_V8_COVERAGE: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(asNobody ? { uid: 65534, gid: 65534 } : {}),
     });
