@@ -7,8 +7,10 @@ import { registerAuthentication } from './http/authenticate.js';
 import { BODY_LIMIT, registerBodyParser } from './http/body-parser.js';
 import { applyHttpLimits } from './http/connection-limits.js';
 import { registerIdempotency } from './http/idempotency.js';
+import { registerOffThreadBodies } from './http/off-thread-body.js';
 import { clientErrorHandler, frameworkErrors, registerManners, requestIdFor } from './http/manners.js';
 import { registerThrottle, Throttle } from './http/throttle.js';
+import { VALIDATION_OPTIONS } from './http/validation-options.js';
 import { serverLoggerOptions } from './observability/logging.js';
 import { createMetrics, orderEventCounters, registerReplicaLag, type Metrics } from './observability/metrics.js';
 import { registerObservability } from './observability/plugin.js';
@@ -53,11 +55,12 @@ export async function buildApp({ config, db, replica = null, routes = 'all', log
     genReqId: requestIdFor,
     frameworkErrors,
     clientErrorHandler,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    ajv: VALIDATION_OPTIONS,
   }).withTypeProvider<TypeBoxTypeProvider>();
   applyHttpLimits(server.server, config.limits, server.log); // timeouts and the connection cap, from config
 
   registerBodyParser(server);
+  registerOffThreadBodies(server); // before the routes: it gives add_book its validator
 
   const metrics = createMetrics();
   const services = servicesFor(config, db, orderEventCounters(metrics), replica);

@@ -16,5 +16,6 @@ export interface BookInfo {
   book_intro?: string | null;
   content?: string | null;
   tags?: string[] | null;
-  pictures?: string[] | null;
+  /** Base64 text as the API carries it, or its bytes once decoded (off the event loop, for add_book). */
+  pictures?: (string | Uint8Array)[] | null;
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod 
 import { AppError, statusOf } from '../errors.js';
 import type { Services } from '../services/index.js';
 import { actingUserId } from './authenticate.js';
+import { offThreadDigest } from './off-thread-body.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,6 +24,8 @@ function keyOf(request: FastifyRequest): string | undefined {
 
 /** The same key with another method, path or body is another request. */
 function requestHash(request: FastifyRequest): Buffer {
+  const digest = offThreadDigest(request.body); // a large body's, taken of its bytes off the event loop
+  if (digest !== undefined) return createHash('sha256').update(`${request.method} ${request.routeOptions.url}\n`).update(digest).digest();
   return createHash('sha256').update(`${request.method} ${request.routeOptions.url}\n${JSON.stringify(request.body ?? null)}`).digest();
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../errors.js';
+import type { OffThreadBody } from './off-thread-body.js';
 
 /** The code a route answers when the acting user does not exist (API.md's "which code wins", step 2). */
 export type UnknownUserCode = Extract<ErrorCode, 'USER_NOT_FOUND' | 'BUYER_NOT_FOUND' | 'AUTH_FAILED'>;
@@ -28,6 +29,8 @@ export interface RouteConfig {
   idempotent?: boolean;
   /** Counted by status code in bookstore_payment_failures_total when not 200. */
   countFailures?: 'payment';
+  /** A body of up to tens of MiB: parsed and validated on a worker thread (http/off-thread-body.ts). */
+  offThreadBody?: OffThreadBody;
 }
 
 declare module 'fastify' {

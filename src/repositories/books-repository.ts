@@ -37,7 +37,7 @@ export async function insertBookDetails(q: Queryable, storeId: string, book: Boo
   // One statement per picture: pictures are large and rare, and a bytea parameter is portable.
   for (const [position, picture] of (book.pictures ?? []).entries()) {
     await q.query('INSERT INTO book_pictures (store_id, book_id, position, data) VALUES ($1, $2, $3, $4)', [
-      storeId, book.id, position, Buffer.from(picture, 'base64'),
+      storeId, book.id, position, typeof picture === 'string' ? Buffer.from(picture, 'base64') : picture,
     ]);
   }
 }
