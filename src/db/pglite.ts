@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PGlite, protocol, types } from '@electric-sql/pglite';
+import { Worker } from 'node:worker_threads';
+import { PGlite, protocol, types, type messages } from '@electric-sql/pglite';
 import {
   DEFAULT_DATABASE_TIMEOUTS,
   retryDelay,
@@ -16,7 +17,7 @@ import {
 import { lockDataDir } from './data-dir-lock.js';
 import { DatabaseFailureError } from './failures.js';
 import { makePrivate, PRIVATE_UMASK } from './private-folder.js';
-import { PrivateNodeFS } from './pglite-private-fs.js';
+import type { PgliteThreadOptions, PgliteThreadReply, PgliteThreadRequest } from './pglite-worker.js';
 
 const PGLITE_DEFAULT_START_PARAMS = (PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams;
 const { serialize } = protocol;
@@ -75,8 +76,96 @@ function bindExecuteSync(statement: string, values: readonly (string | Uint8Arra
   return out;
 }
 
-/** A statement this large (a picture, a book's content) costs PGlite tens of ms on the event loop. */
-const LARGE_MESSAGE_BYTES = 64 * 1024;
+type BackendMessage = messages.BackendMessage;
+
+/** The backend's answer as messages; a database error in it is thrown, as PGlite's own calls do. */
+function backendMessages(raw: Uint8Array): BackendMessage[] {
+  const messages: BackendMessage[] = [];
+  new protocol.Parser().parse(raw, (message) => messages.push(message));
+  const error = messages.find((m) => m.name === 'error');
+  if (error !== undefined) throw error;
+  return messages;
+}
+
+/**
+ * The thread the embedded database runs on (db/pglite-worker.ts), spoken to in protocol bytes.
+ * It keeps the process alive only while a statement is in flight. If it dies, every statement
+ * in flight and after fails as "database unavailable" (503), as a lost connection would.
+ */
+class PgliteThread {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (reply: PgliteThreadReply) => void; reject: (err: Error) => void }>();
+  private failure: Error | null = null;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: PgliteThreadReply) => {
+      if (!('id' in reply)) return;
+      const waiter = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      waiter?.resolve(reply);
+    });
+    const fail = (why: string) => {
+      this.failure ??= new DatabaseFailureError('unavailable', `the embedded database stopped: ${why}`);
+      for (const waiter of this.pending.values()) waiter.reject(this.failure);
+      this.pending.clear();
+    };
+    worker.on('error', (err) => fail(err.message));
+    worker.on('exit', (code) => fail(`its thread exited (${code})`));
+    worker.unref();
+  }
+
+  static async start(options: PgliteThreadOptions): Promise<PgliteThread> {
+    const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: options });
+    await new Promise<void>((resolve, reject) => {
+      const settle = (err?: Error) => {
+        worker.off('message', onMessage).off('error', settle).off('exit', onExit);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onMessage = (reply: PgliteThreadReply) => settle('startFailed' in reply ? new Error(reply.startFailed) : undefined);
+      const onExit = (code: number) => settle(new Error(`the embedded database's thread exited (${code}) while starting`));
+      worker.on('message', onMessage).on('error', settle).on('exit', onExit);
+    });
+    return new PgliteThread(worker);
+  }
+
+  /** Runs a batch of frontend messages (transferred: the caller gives it up); the backend's bytes. */
+  async run(message: Uint8Array, syncToFs: boolean): Promise<Uint8Array> {
+    const reply = await this.request({ message, syncToFs }, [message.buffer as ArrayBuffer]);
+    if ('failed' in reply) throw new Error(reply.failed);
+    return (reply as { raw: Uint8Array }).raw;
+  }
+
+  async close(): Promise<void> {
+    if (this.failure === null) await this.request({ close: true }, []);
+    await this.worker.terminate();
+  }
+
+  private request(request: Omit<PgliteThreadRequest, 'id'>, transfer: ArrayBuffer[]): Promise<PgliteThreadReply> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      if (this.pending.size === 1) this.worker.ref();
+      this.worker.postMessage({ ...request, id }, transfer);
+    });
+  }
+}
+
+/** PGlite's parsers and serializers, with arrays of every type, as PGlite builds them for itself. */
+async function typeHandlers(query: (sql: string) => Promise<{ rows: { oid: number; typarray: number }[] }>, parsers: Record<number, (x: string, typeId?: number) => unknown>) {
+  const serializers: Record<number, (x: unknown) => string> = { ...(types.serializers as Record<number, (x: unknown) => string>) };
+  const { rows } = await query(
+    `SELECT b.oid, b.typarray FROM pg_catalog.pg_type a LEFT JOIN pg_catalog.pg_type b ON b.oid = a.typelem
+      WHERE a.typcategory = 'A' GROUP BY b.oid, b.typarray ORDER BY b.oid`,
+  );
+  for (const { oid, typarray } of rows) {
+    serializers[typarray] = (x) => types.arraySerializer(x, serializers[oid], typarray);
+    parsers[typarray] = (x) => types.arrayParser(x, parsers[oid] as (x: string) => unknown, typarray);
+  }
+  return serializers;
+}
 
 /**
  * Creates a new data folder (initdb) in a short-lived child process. Done in the server's own
@@ -142,20 +231,6 @@ class TurnQueue {
 }
 
 /**
- * Embedded PostgreSQL (WASM) kept in `<dataDir>/pgdata`. It is one connection, so transactions
- * run one at a time by construction (a queue orders them, and standalone statements with them;
- * a request that waits longer than `acquireTimeoutMs` for its turn fails with a 503).
- * PGlite runs no timers, so statement and lock timeouts do not apply (nor are they needed: no
- * other connection can hold a lock).
- *
- * The folder is the owner's alone: PGlite's file system chmods the files it creates to modes of
- * its own (0644/0666), which PrivateNodeFS masks, and creates folders through the process umask,
- * kept at 077 while it runs; a folder from before (or copied carelessly) is tightened at start.
- *
- * Statements are prepared once by name and then only bound and executed: PGlite's own `query`
- * parses and plans every call afresh, which costs more than running new_order itself.
- */
-/**
  * PostgreSQL settings for a process that only loads data (`bookstore import`): PGlite runs inside
  * the process, so its buffers count in the process's memory. A bulk load reads nothing back, so a
  * small buffer cache costs it little, and it needs no sort or temporary-table memory.
@@ -175,6 +250,23 @@ export interface PgliteOptions {
   onCreate?: (phase: 'start' | 'done', ms: number) => void;
 }
 
+/**
+ * Embedded PostgreSQL (WASM) kept in `<dataDir>/pgdata`. It is one connection, so transactions
+ * run one at a time by construction (a queue orders them, and standalone statements with them;
+ * a request that waits longer than `acquireTimeoutMs` for its turn fails with a 503).
+ * PGlite runs no timers, so statement and lock timeouts do not apply (nor are they needed: no
+ * other connection can hold a lock).
+ *
+ * The folder is the owner's alone: PGlite's file system chmods the files it creates to modes of
+ * its own (0644/0666), which PrivateNodeFS masks, and creates folders through the process umask,
+ * kept at 077 while it runs; a folder from before (or copied carelessly) is tightened at start.
+ *
+ * PostgreSQL runs on a thread of its own (db/pglite-worker.ts): a statement's work (a picture
+ * written, a book's search terms indexed: up to a second for the largest add_book) never holds
+ * the event loop, and the database and the HTTP work use a core each. Statements are prepared
+ * once by name and then only bound and executed: PGlite's own `query` parses and plans every call
+ * afresh, which costs more than running new_order itself.
+ */
 export async function openPglite(
   dataDir: string | undefined,
   timeouts: Partial<DatabaseTimeouts> = {},
@@ -197,23 +289,21 @@ export async function openPglite(
     const previous = process.umask(PRIVATE_UMASK);
     restoreUmask = () => void process.umask(previous);
   }
-  const options = {
-    parsers: { [types.INT8]: (v: string) => Number(v) },
-    // A laptop-sized buffer cache: 32 MB instead of 128 MB keeps the process well under 400 MB.
-    startParams: [
-      ...PGLITE_DEFAULT_START_PARAMS,
-      ...Object.entries({ shared_buffers: '32MB', ...settings }).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
-    ],
-  };
-  let db: PGlite;
+  const parsers: Record<number, (x: string, typeId?: number) => unknown> = { ...types.parsers, [types.INT8]: (v: string) => Number(v) };
+  // A laptop-sized buffer cache: 32 MB instead of 128 MB keeps the process well under 400 MB.
+  const startParams = [
+    ...PGLITE_DEFAULT_START_PARAMS,
+    ...Object.entries({ shared_buffers: '32MB', ...settings }).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+  ];
+  let thread: PgliteThread;
   try {
     if (path !== undefined && !existsSync(join(path, 'PG_VERSION'))) {
       const started = Date.now();
       onCreate?.('start', 0);
-      await createDataDir(path, options.startParams);
+      await createDataDir(path, startParams);
       onCreate?.('done', Date.now() - started);
     }
-    db = await PGlite.create(path === undefined ? options : { ...options, fs: new PrivateNodeFS(path) });
+    thread = await PgliteThread.start({ path, startParams });
   } catch (err) {
     restoreUmask();
     unlock();
@@ -225,12 +315,9 @@ export async function openPglite(
   const turns = new TurnQueue();
   let inTransaction = false;
 
-  async function send(message: Uint8Array) {
-    // Before a large one, let waiting I/O run (other requests, /healthz): add_book's sixteen
-    // pictures would otherwise run back to back without the event loop turning once.
-    if (message.length > LARGE_MESSAGE_BYTES) await new Promise((resolve) => setImmediate(resolve));
+  async function send(message: Uint8Array): Promise<BackendMessage[]> {
     // Outside a transaction each statement commits; let PGlite persist it as its own query would.
-    return db.runExclusive(() => db.execProtocolStream(message, { syncToFs: !inTransaction }));
+    return backendMessages(await thread.run(message, !inTransaction));
   }
 
   async function prepare(sql: string): Promise<PreparedStatement> {
@@ -250,7 +337,7 @@ export async function openPglite(
       // Bytes go as they are, in the binary format (for bytea, the bytes themselves): PGlite's own
       // serializer spells them out as hex one byte at a time, the larger part of an import's CPU.
       if (paramTypes[i] === types.BYTEA && value instanceof Uint8Array) return value;
-      const serializer = db.serializers[paramTypes[i]!];
+      const serializer = serializers[paramTypes[i]!];
       return serializer ? (serializer(value) as string) : String(value);
     });
     // The row shape is known from preparing, so no Describe: just Bind, Execute, Sync.
@@ -263,7 +350,7 @@ export async function openPglite(
         const row: Record<string, unknown> = {};
         for (let i = 0; i < fields.length; i++) {
           const value = values[i];
-          row[fields[i]!.name] = value === null || value === undefined ? null : types.parseType(value, fields[i]!.type, db.parsers);
+          row[fields[i]!.name] = value === null || value === undefined ? null : types.parseType(value, fields[i]!.type, parsers);
         }
         rows.push(row as Row);
       } else if (message.name === 'commandComplete') {
@@ -279,6 +366,7 @@ export async function openPglite(
   }
 
   const statements: Queryable = { query, exec };
+  const serializers = await typeHandlers((sql) => query(sql), parsers);
 
   /** One turn per attempt, so a retry queues behind the others again. */
   async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
@@ -312,7 +400,7 @@ export async function openPglite(
         }
       }),
     async close() {
-      await turns.run(() => db.close(), Infinity);
+      await turns.run(() => thread.close(), Infinity);
       restoreUmask();
       unlock();
     },

@@ -35,4 +35,13 @@ describe('search documents: bounded work', () => {
     assert.deepEqual(doc.fingerprint, hash.digest());
     assert.deepEqual(textFingerprint([]), createHash('sha256').digest());
   });
+
+  test('a book of many lexemes: the fingerprint, sorted in steps, is the one sorted at once', async () => {
+    // Tens of thousands of distinct CJK bigrams and words: many sorted runs, merged over several rounds.
+    const content = Array.from({ length: 60_000 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 20_000))).join('');
+    const book = { id: 'big', title: 'Big', content, book_intro: Array.from({ length: 9_000 }, (_, i) => `w${i}`).join(' ') };
+    const doc = await searchDocument(book, async () => {});
+    assert.ok(doc.lexemes.length > 40_000, `${doc.lexemes.length} lexemes`);
+    assert.deepEqual(doc.fingerprint, textFingerprint(doc.lexemes));
+  });
 });
