@@ -2,13 +2,15 @@ import type { Queryable } from '../db/database.js';
 
 /**
  * On the primary, after a write has committed: reads that depend on any of these keys must see at
- * least the primary's WAL position now. Keys are sorted in SQL, so concurrent writers lock the
- * fence rows in one order.
+ * least the primary's WAL position now. The insert position, not the write position: with
+ * synchronous_commit off, the write's commit record may not be written out yet, and a fence short
+ * of it would let a replica that has not replayed the write serve the read. Keys are sorted in
+ * SQL, so concurrent writers lock the fence rows in one order.
  */
 export async function recordFences(primary: Queryable, keys: readonly string[]): Promise<void> {
   await primary.query(
     `INSERT INTO read_fences (key, lsn)
-     SELECT k, pg_current_wal_lsn() FROM (SELECT DISTINCT unnest($1::text[]) AS k) keys ORDER BY k
+     SELECT k, pg_current_wal_insert_lsn() FROM (SELECT DISTINCT unnest($1::text[]) AS k) keys ORDER BY k
      ON CONFLICT (key) DO UPDATE SET lsn = greatest(read_fences.lsn, EXCLUDED.lsn)`,
     [keys],
   );
