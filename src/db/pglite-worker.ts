@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { PrivateNodeFS } from './pglite-private-fs.js';
+import { ownTransfer } from './transfer.js';
 
 // The thread the embedded database runs on (db/pglite.ts): PostgreSQL's work (planning, index
 // upkeep, writing) never holds the server's event loop. It only moves protocol bytes: a request
@@ -40,9 +41,8 @@ port.on('message', (request: PgliteThreadRequest) => {
 });
 
 async function execute({ id, message, syncToFs }: { id: number; message: Uint8Array; syncToFs: boolean }): Promise<void> {
-  // A copy the thread owns (PGlite may hand out a view of its memory), then transferred.
-  const raw = (await db.execProtocolRaw(message, { syncToFs })).slice();
-  post({ id, raw }, [raw.buffer as ArrayBuffer]);
+  const raw = await db.execProtocolRaw(message, { syncToFs });
+  post({ id, raw }, ownTransfer(raw));
 }
 
 async function closeDatabase(id: number): Promise<void> {

@@ -18,6 +18,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { DatabaseFailureError } from './failures.js';
 import { makePrivate, PRIVATE_UMASK } from './private-folder.js';
 import type { PgliteThreadOptions, PgliteThreadReply, PgliteThreadRequest } from './pglite-worker.js';
+import { ownTransfer } from './transfer.js';
 
 const PGLITE_DEFAULT_START_PARAMS = (PGlite as unknown as { defaultStartParams: string[] }).defaultStartParams;
 const { serialize } = protocol;
@@ -50,7 +51,8 @@ function bindExecuteSync(statement: string, values: readonly (string | Uint8Arra
   const bindLength =
     4 + 1 + Buffer.byteLength(statement) + 1 + 2 + 2 * values.length + 2 +
     values.reduce((n, v, i) => n + 4 + (v === null ? 0 : typeof v === 'string' ? texts[i]! : v.length), 0) + 2;
-  const out = Buffer.allocUnsafe(1 + bindLength + EXECUTE_AND_SYNC.length);
+  // Memory of its own (never Node's shared pool), so the message moves to the database's thread uncopied.
+  const out = Buffer.allocUnsafeSlow(1 + bindLength + EXECUTE_AND_SYNC.length);
   let at = out.writeUInt8(0x42, 0); // 'B'
   at = out.writeInt32BE(bindLength, at);
   out[at++] = 0; // the unnamed portal
@@ -132,7 +134,7 @@ class PgliteThread {
 
   /** Runs a batch of frontend messages (transferred: the caller gives it up); the backend's bytes. */
   async run(message: Uint8Array, syncToFs: boolean): Promise<Uint8Array> {
-    const reply = await this.request({ message, syncToFs }, [message.buffer as ArrayBuffer]);
+    const reply = await this.request({ message, syncToFs }, ownTransfer(message));
     if ('failed' in reply) throw new Error(reply.failed);
     return (reply as { raw: Uint8Array }).raw;
   }
@@ -153,9 +155,11 @@ class PgliteThread {
   }
 }
 
-/** PGlite's parsers and serializers, with arrays of every type, as PGlite builds them for itself. */
-async function typeHandlers(query: (sql: string) => Promise<{ rows: { oid: number; typarray: number }[] }>, parsers: Record<number, (x: string, typeId?: number) => unknown>) {
-  const serializers: Record<number, (x: unknown) => string> = { ...(types.serializers as Record<number, (x: unknown) => string>) };
+type Parsers = Record<number, (x: string, typeId?: number) => unknown>;
+type Serializers = Record<number, (x: unknown) => string>;
+
+/** Adds array parsers and serializers for every type, as PGlite builds them for itself. */
+async function addArrayTypes(query: (sql: string) => Promise<{ rows: { oid: number; typarray: number }[] }>, parsers: Parsers, serializers: Serializers) {
   const { rows } = await query(
     `SELECT b.oid, b.typarray FROM pg_catalog.pg_type a LEFT JOIN pg_catalog.pg_type b ON b.oid = a.typelem
       WHERE a.typcategory = 'A' GROUP BY b.oid, b.typarray ORDER BY b.oid`,
@@ -164,7 +168,6 @@ async function typeHandlers(query: (sql: string) => Promise<{ rows: { oid: numbe
     serializers[typarray] = (x) => types.arraySerializer(x, serializers[oid], typarray);
     parsers[typarray] = (x) => types.arrayParser(x, parsers[oid] as (x: string) => unknown, typarray);
   }
-  return serializers;
 }
 
 /**
@@ -289,7 +292,8 @@ export async function openPglite(
     const previous = process.umask(PRIVATE_UMASK);
     restoreUmask = () => void process.umask(previous);
   }
-  const parsers: Record<number, (x: string, typeId?: number) => unknown> = { ...types.parsers, [types.INT8]: (v: string) => Number(v) };
+  const parsers: Parsers = { ...types.parsers, [types.INT8]: (v: string) => Number(v) };
+  const serializers: Serializers = { ...(types.serializers as Serializers) };
   // A laptop-sized buffer cache: 32 MB instead of 128 MB keeps the process well under 400 MB.
   const startParams = [
     ...PGLITE_DEFAULT_START_PARAMS,
@@ -366,7 +370,14 @@ export async function openPglite(
   }
 
   const statements: Queryable = { query, exec };
-  const serializers = await typeHandlers((sql) => query(sql), parsers);
+  try {
+    await addArrayTypes((sql) => query(sql), parsers, serializers);
+  } catch (err) {
+    await thread.close();
+    restoreUmask();
+    unlock();
+    throw err;
+  }
 
   /** One turn per attempt, so a retry queues behind the others again. */
   async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {

@@ -38,10 +38,10 @@ type ValidationErrors = FastifySchemaValidationError[];
 /** The worker's verdict on each body it parsed: null when valid, else Ajv's errors. */
 const verdicts = new WeakMap<object, ValidationErrors | null>();
 /** SHA-256 of each such body's bytes (the idempotency key's request hash: http/idempotency.ts). */
-const digests = new WeakMap<object, Buffer>();
+const digests = new WeakMap<object, Uint8Array>();
 
 /** The digest of a body parsed off the thread, if it was. */
-export function offThreadDigest(body: unknown): Buffer | undefined {
+export function offThreadDigest(body: unknown): Uint8Array | undefined {
   return typeof body === 'object' && body !== null ? digests.get(body) : undefined;
 }
 
@@ -102,22 +102,14 @@ export function parseOffThread(request: FastifyRequest, bytes: Uint8Array, done:
         return done(null, stand);
       }
       case 'valid': {
-        const body = outcome.body as Record<string, unknown>;
-        if (config.base64Field) asBuffers(body, config.base64Field);
+        // The decoded bytes arrive as Uint8Arrays, which both database drivers take as they are.
+        const body = outcome.body as object;
         verdicts.set(body, null);
-        digests.set(body, Buffer.from(outcome.digest.buffer, outcome.digest.byteOffset, outcome.digest.byteLength));
+        digests.set(body, outcome.digest);
         return done(null, body);
       }
     }
   }, done);
-}
-
-/** The decoded bytes as Buffers (views of the transferred memory, no copy), as database drivers expect. */
-function asBuffers(body: Record<string, unknown>, path: readonly string[]): void {
-  const parent = path.slice(0, -1).reduce<unknown>((at, key) => (at as Record<string, unknown> | null)?.[key], body) as Record<string, unknown> | null;
-  const last = path[path.length - 1]!;
-  const list = parent?.[last];
-  if (Array.isArray(list)) parent![last] = list.map((b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
 /**
